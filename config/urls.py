@@ -1,0 +1,9 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", include("innovations.urls")),
+    path("", include("organisations.urls")),
+    path("", include("campaign.urls")),
+]

@@ -1,0 +1,147 @@
+"""What people send: a submission (one person's batch) and its innovations."""
+
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from campaign.models import Campaign
+from organisations.models import Organisation
+
+
+class Theme(models.TextChoices):
+    SKILLS_AND_EMPLOYMENT = "skills_employment", "Skills and employment"
+    DIGITAL_INCLUSION = "digital_inclusion", "Digital inclusion"
+    CUSTOMER_INSIGHT = "customer_insight", "Customer insight and feedback"
+    STAFF_LEARNING = "staff_learning", "Staff learning"
+    HEALTH_AND_WELLBEING = "health_wellbeing", "Health and wellbeing"
+    HOMES_AND_TECHNOLOGY = "homes_technology", "Homes and technology"
+    OTHER = "other", "Other"
+
+
+class Submission(models.Model):
+    """One person's batch of innovations, sent in one go."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="submissions")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="submissions"
+    )
+    name = models.CharField("your name", max_length=100)
+    email = models.EmailField("email address", max_length=254)
+    role = models.CharField("job title or role", max_length=100, blank=True)
+    twitter = models.CharField("Twitter handle", max_length=16, blank=True)
+    # The thank-you page lives at /…/thanks/<receipt>/: not guessable, unlike the pk.
+    receipt = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.name} ({self.organisation}) at {timezone.localtime(self.created_at):%Y-%m-%d %H:%M}"
+
+
+class InnovationQuerySet(models.QuerySet):
+    def for_campaign(self, campaign):
+        return self.filter(campaign=campaign)
+
+    def public(self):
+        """What the public may see: approved innovations only."""
+        return self.filter(status=Innovation.Status.APPROVED)
+
+    def counted(self):
+        """What the tally counts: everything received that was not rejected."""
+        return self.exclude(status=Innovation.Status.REJECTED)
+
+    def tally(self):
+        """{"innovations": N, "organisations": M} in one query."""
+        return self.aggregate(
+            innovations=Count("pk"), organisations=Count("organisation", distinct=True)
+        )
+
+
+class Innovation(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="innovations")
+    # Denormalised from the submission so public queries need no join; always
+    # the submission's own (see save() and the organisation merge).
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="innovations")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="innovations"
+    )
+    title = models.CharField(max_length=200)
+    description = models.TextField(max_length=5000)
+    theme = models.CharField(max_length=32, choices=Theme, default=Theme.OTHER)
+    link = models.URLField(max_length=500, blank=True)
+    status = models.CharField(max_length=16, choices=Status, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    moderated_at = models.DateTimeField(null=True, blank=True)
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    history = HistoricalRecords()
+    objects = InnovationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["campaign", "status", "created_at"], name="innovation_campaign_status"
+            ),
+            models.Index(fields=["organisation", "status"], name="innovation_org_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "approved", "rejected"]),
+                name="innovation_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    theme__in=[
+                        "skills_employment",
+                        "digital_inclusion",
+                        "customer_insight",
+                        "staff_learning",
+                        "health_wellbeing",
+                        "homes_technology",
+                        "other",
+                    ]
+                ),
+                name="innovation_theme_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        if self.submission_id:
+            self.campaign_id = self.submission.campaign_id
+            self.organisation_id = self.submission.organisation_id
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("campaign:innovation", kwargs={"slug": self.campaign.slug, "pk": self.pk})
+
+    def clean(self):
+        if self.submission_id and (
+            self.campaign_id != self.submission.campaign_id
+            or self.organisation_id != self.submission.organisation_id
+        ):
+            raise ValidationError(
+                "An innovation belongs to its submission's campaign and organisation."
+            )

@@ -1,0 +1,120 @@
+"""Organisations that send innovations, and the other spellings people use for them."""
+
+import re
+import unicodedata
+
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils.text import slugify
+
+
+def match_key(name):
+    """A name reduced for comparison: case, accents, spacing and punctuation ignored.
+
+    "Orbit Group", "OrbitGroup" and "orbit-group." all give "orbitgroup".
+    """
+    text = unicodedata.normalize("NFKD", name or "")
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+    text = text.replace("&", "and")
+    return re.sub(r"[\W_]+", "", text)
+
+
+class OrganisationQuerySet(models.QuerySet):
+    def find_by_name(self, name):
+        """The organisation called `name`, or known by it as an alias, or None."""
+        key = match_key(name)
+        if not key:
+            return None
+        return (
+            self.filter(Q(match_key=key) | Q(aliases__match_key=key))
+            .order_by("pk")
+            .distinct()
+            .first()
+        )
+
+
+class Organisation(models.Model):
+    class Kind(models.TextChoices):
+        HOUSING_ASSOCIATION = "housing_association", "Housing association"
+        LOCAL_AUTHORITY = "local_authority", "Local authority"
+        CHARITY = "charity", "Charity"
+        COMPANY = "company", "Company"
+        OTHER = "other", "Other"
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=220, unique=True, blank=True)
+    kind = models.CharField(max_length=32, choices=Kind, default=Kind.OTHER)
+    website = models.URLField(max_length=500, blank=True)
+    match_key = models.CharField(max_length=200, editable=False, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = OrganisationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                name="organisation_name_unique_ignoring_case",
+                violation_error_message="An organisation with this name already exists.",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    kind__in=[
+                        "housing_association",
+                        "local_authority",
+                        "charity",
+                        "company",
+                        "other",
+                    ]
+                ),
+                name="organisation_kind_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        # Derived fields: the comparison key always follows the name; the slug is
+        # set once and then kept, so published links do not break on a rename.
+        self.match_key = match_key(self.name)
+        if not self.slug:
+            self.slug = self._unique_slug()
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("organisations:detail", kwargs={"slug": self.slug})
+
+    def _unique_slug(self):
+        base = slugify(self.name)[:200] or "organisation"
+        slug, n = base, 2
+        while Organisation.objects.filter(slug=slug).exclude(pk=self.pk).exists():
+            slug, n = f"{base}-{n}", n + 1
+        return slug
+
+
+class OrganisationAlias(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(max_length=200)
+    match_key = models.CharField(max_length=200, editable=False, db_index=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "organisation aliases"
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                name="organisation_alias_unique_ignoring_case",
+                violation_error_message="This alias is already in use.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} → {self.organisation.name}"
+
+    def save(self, *args, **kwargs):
+        self.match_key = match_key(self.name)
+        super().save(*args, **kwargs)

@@ -1,0 +1,53 @@
+"""Small factory functions for tests: each makes a valid, saved row with overridable fields."""
+
+import itertools
+from datetime import timedelta
+
+from django.utils import timezone
+
+from campaign.models import Campaign
+from innovations.models import Innovation, Submission, Theme
+from organisations.models import Organisation
+
+_seq = itertools.count(1)
+
+
+def make_campaign(*, opens_at=None, hours=140, **fields):
+    n = next(_seq)
+    opens_at = opens_at or timezone.now() - timedelta(hours=1)
+    fields.setdefault("title", f"Campaign {n}")
+    fields.setdefault("slug", f"campaign-{n}")
+    fields.setdefault("hashtag", "140in140")
+    campaign = Campaign.scheduled(opens_at=opens_at, hours=hours, **fields)
+    campaign.save()
+    return campaign
+
+
+def make_organisation(**fields):
+    n = next(_seq)
+    fields.setdefault("name", f"Organisation {n}")
+    fields.setdefault("kind", Organisation.Kind.HOUSING_ASSOCIATION)
+    org = Organisation(**fields)
+    org.save()
+    return org
+
+
+def make_submission(*, campaign=None, organisation=None, **fields):
+    n = next(_seq)
+    fields.setdefault("name", f"Person {n}")
+    fields.setdefault("email", f"person{n}@example.org")
+    return Submission.objects.create(
+        campaign=campaign or make_campaign(),
+        organisation=organisation or make_organisation(),
+        **fields,
+    )
+
+
+def make_innovation(*, submission=None, campaign=None, organisation=None, **fields):
+    if submission is None:
+        submission = make_submission(campaign=campaign, organisation=organisation)
+    n = next(_seq)
+    fields.setdefault("title", f"Innovation {n}")
+    fields.setdefault("description", f"What innovation {n} does.")
+    fields.setdefault("theme", Theme.DIGITAL_INCLUSION)
+    return Innovation.objects.create(submission=submission, **fields)

@@ -1,0 +1,49 @@
+import pytest
+from django.core.management import call_command
+
+from campaign.models import Campaign
+from innovations.models import Innovation, Submission
+from organisations.models import Organisation, OrganisationAlias
+
+pytestmark = pytest.mark.django_db
+
+
+def counts():
+    return [
+        m.objects.count()
+        for m in (Campaign, Organisation, OrganisationAlias, Submission, Innovation)
+    ]
+
+
+def test_load_demo_is_idempotent():
+    call_command("load_demo", stdout=None)
+    first = counts()
+    call_command("load_demo")
+    assert counts() == first
+
+
+def test_demo_2014_campaign_matches_the_seed():
+    call_command("load_demo")
+    campaign = Campaign.objects.get(slug="140in140-2014")
+    assert campaign.status() == "closed"
+    assert campaign.length_hours == 140
+    assert Innovation.objects.for_campaign(campaign).counted().tally() == {
+        "innovations": 53,
+        "organisations": 18,
+    }
+    assert Organisation.objects.get(name="Switchee").kind == "company"
+    assert Organisation.objects.find_by_name("Knightsone").name == "Knightstone"
+    assert Organisation.objects.find_by_name("OrbitGroup").name == "Orbit Group"
+    assert Organisation.objects.find_by_name("SBHA").name == "Shepherds Bush Housing Association"
+    bromford = Innovation.objects.filter(campaign=campaign, organisation__name="Bromford")
+    assert set(bromford.values_list("status", flat=True)) == {"approved"}
+    assert "Bromford Deal" in set(bromford.values_list("title", flat=True))
+    invented = Innovation.objects.filter(campaign=campaign).exclude(organisation__name="Bromford")
+    assert all("Demo content" in d for d in invented.values_list("description", flat=True))
+
+
+def test_demo_has_an_open_campaign_with_every_status():
+    call_command("load_demo")
+    live = Campaign.objects.open_at().get()
+    statuses = set(Innovation.objects.for_campaign(live).values_list("status", flat=True))
+    assert statuses == {"pending", "approved", "rejected"}

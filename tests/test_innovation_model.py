@@ -1,0 +1,47 @@
+import pytest
+from django.db import IntegrityError, transaction
+
+from innovations.models import Innovation
+
+from .factories import make_campaign, make_innovation, make_organisation, make_submission
+
+pytestmark = pytest.mark.django_db
+
+
+def test_tally_counts_pending_and_approved_but_not_rejected():
+    campaign = make_campaign()
+    a, b = make_organisation(), make_organisation()
+    make_innovation(
+        submission=make_submission(campaign=campaign, organisation=a), status="approved"
+    )
+    make_innovation(submission=make_submission(campaign=campaign, organisation=a), status="pending")
+    make_innovation(
+        submission=make_submission(campaign=campaign, organisation=b), status="rejected"
+    )
+    make_innovation(status="approved")  # another campaign
+    tally = Innovation.objects.for_campaign(campaign).counted().tally()
+    assert tally == {"innovations": 2, "organisations": 1}
+    assert Innovation.objects.for_campaign(campaign).public().count() == 1
+
+
+def test_innovation_follows_its_submission_campaign_and_organisation():
+    submission = make_submission()
+    innovation = Innovation(submission=submission, title="T", description="D")
+    innovation.save()
+    assert innovation.campaign == submission.campaign
+    assert innovation.organisation == submission.organisation
+
+
+def test_status_and_theme_outside_the_choices_are_refused_by_the_database():
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make_innovation(status="published")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make_innovation(theme="astrology")
+
+
+def test_moderation_history_is_recorded():
+    innovation = make_innovation()
+    innovation.status = "approved"
+    innovation.save()
+    statuses = list(innovation.history.order_by("history_date").values_list("status", flat=True))
+    assert statuses == ["pending", "approved"]
