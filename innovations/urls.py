@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401  (routes for the submission flow go here)
+from django.urls import path
+
+from . import views
 
 app_name = "innovations"
 
-urlpatterns = []
+urlpatterns = [
+    path("campaigns/<slug:slug>/submit/", views.submit, name="submit"),
+]

@@ -1,24 +1,12 @@
 """Organisations that send innovations, and the other spellings people use for them."""
 
-import re
-import unicodedata
-
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.text import slugify
 
-
-def match_key(name):
-    """A name reduced for comparison: case, accents, spacing and punctuation ignored.
-
-    "Orbit Group", "OrbitGroup" and "orbit-group." all give "orbitgroup".
-    """
-    text = unicodedata.normalize("NFKD", name or "")
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
-    text = text.replace("&", "and")
-    return re.sub(r"[\W_]+", "", text)
+from .matching import match_key
 
 
 class OrganisationQuerySet(models.QuerySet):

@@ -2,7 +2,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from organisations.models import Organisation, OrganisationAlias, match_key
+from organisations.matching import match_key
+from organisations.models import Organisation, OrganisationAlias
 
 from .factories import make_organisation
 
