@@ -1,0 +1,77 @@
+"""The Atom feed of a campaign's approved innovations, newest first."""
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.http import Http404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+
+from innovations.models import Innovation
+
+from .caching import campaign_for
+
+FEED_LENGTH = 50
+
+
+def _absolute(path):
+    # Absolute links from SITE_URL, not the request's host: the feed is cached
+    # once for everyone.
+    return f"{settings.SITE_URL}{path}"
+
+
+class CampaignFeed(Feed):
+    feed_type = Atom1Feed
+
+    def get_object(self, request, slug):
+        campaign = campaign_for(request, slug)
+        if campaign is None:
+            raise Http404("No such campaign.")
+        return campaign
+
+    def title(self, campaign):
+        return f"{campaign.title}: approved innovations"
+
+    def subtitle(self, campaign):
+        return f"The latest innovations shared in {campaign.title}, as they are approved."
+
+    def link(self, campaign):
+        return _absolute(campaign.get_absolute_url())
+
+    def feed_url(self, campaign):
+        return _absolute(reverse("campaign:feed", kwargs={"slug": campaign.slug}))
+
+    def author_name(self):
+        return settings.SITE_NAME
+
+    def items(self, campaign):
+        items = list(
+            Innovation.objects.public()
+            .for_campaign(campaign)
+            .select_related("organisation")
+            .order_by("-created_at", "-pk")[:FEED_LENGTH]
+        )
+        for item in items:
+            item.campaign = campaign  # for its URL, without a query per item
+        return items
+
+    def item_title(self, item):
+        return item.title
+
+    def item_description(self, item):
+        return item.description
+
+    def item_link(self, item):
+        return _absolute(item.get_absolute_url())
+
+    def item_pubdate(self, item):
+        return item.created_at
+
+    def item_updateddate(self, item):
+        return item.moderated_at or item.created_at
+
+    def item_author_name(self, item):
+        # The organisation, never the person who sent it: that is personal data.
+        return item.organisation.name
+
+    def item_categories(self, item):
+        return [item.get_theme_display()]

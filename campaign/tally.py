@@ -1,0 +1,86 @@
+"""The tally: "53 innovations from 18 housing associations", and the sentence people quote.
+
+The tally counts every innovation received that was not rejected (pending and
+approved), as the organiser's own updates did, so it moves the moment someone
+submits. The organisation noun is "housing associations" only when every
+counted organisation is one; with a company or a charity among them (the 2014
+campaign had Switchee) it says "organisations", so the sentence is never wrong.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q
+
+from organisations.models import Organisation
+
+from . import caching
+from .timewords import clock_words, date_words
+
+
+@dataclass(frozen=True)
+class Tally:
+    innovations: int
+    organisations: int
+    all_housing_associations: bool
+
+    @property
+    def organisation_noun(self):
+        """'housing association(s)' when every counted organisation is one, else 'organisation(s)'."""
+        noun = (
+            "housing association"
+            if self.organisations and self.all_housing_associations
+            else "organisation"
+        )
+        return noun if self.organisations == 1 else f"{noun}s"
+
+    @property
+    def innovation_noun(self):
+        return "innovation" if self.innovations == 1 else "innovations"
+
+    def summary(self):
+        """'53 innovations from 18 housing associations'."""
+        return (
+            f"{self.innovations} {self.innovation_noun} "
+            f"from {self.organisations} {self.organisation_noun}"
+        )
+
+    def percent_of(self, target):
+        """Whole per cent of the target, rounded half up: 53 of 140 is 38."""
+        return (self.innovations * 100 * 2 + target) // (target * 2)
+
+
+def campaign_tally(campaign):
+    """The campaign's tally, from one aggregate query."""
+    from innovations.models import Innovation
+
+    row = (
+        Innovation.objects.for_campaign(campaign)
+        .counted()
+        .aggregate(
+            innovations=Count("pk"),
+            organisations=Count("organisation", distinct=True),
+            others=Count(
+                "organisation",
+                distinct=True,
+                filter=~Q(organisation__kind=Organisation.Kind.HOUSING_ASSOCIATION),
+            ),
+        )
+    )
+    return Tally(
+        innovations=row["innovations"],
+        organisations=row["organisations"],
+        all_housing_associations=row["others"] == 0,
+    )
+
+
+def cached_tally(campaign):
+    """`campaign_tally`, cached until the campaign's next `mark_changed`."""
+    return caching.cached(campaign, "tally", lambda: campaign_tally(campaign))
+
+
+def as_of_sentence(tally, at):
+    """'As of 4pm Thursday 3 July 2014, we've had 53 innovations from 18 housing associations'."""
+    when = f"{clock_words(at)} {date_words(at)}"
+    if tally.innovations == 0:
+        return f"As of {when}, we've had no innovations yet"
+    return f"As of {when}, we've had {tally.summary()}"
