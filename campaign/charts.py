@@ -20,7 +20,7 @@ HOUR = timedelta(hours=1)
 
 # Geometry of the SVG, in user units.
 WIDTH, HEIGHT = 720, 300
-LEFT, RIGHT, TOP = 44, 16, 28
+LEFT, RIGHT, TOP = 48, 20, 30
 LINE_BOTTOM = 190  # the running total and the target pace above...
 BARS_TOP, BARS_BOTTOM = 214, 266  # ...the bars per hour below
 

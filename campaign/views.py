@@ -6,6 +6,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.generic import ListView
 
@@ -85,15 +86,15 @@ def _latest(campaign):
 
 
 def _snippets(campaign):
+    """HTML for other sites to paste (shown escaped, as code to copy)."""
+    title = escape(campaign.title)
     url = _absolute(campaign.get_absolute_url())
     badge = _absolute(reverse("campaign:badge", kwargs={"slug": campaign.slug}))
     embed = _absolute(reverse("campaign:embed", kwargs={"slug": campaign.slug}))
     return {
-        "badge_snippet": (
-            f'<a href="{url}"><img src="{badge}" alt="{campaign.title}: live tally"></a>'
-        ),
+        "badge_snippet": (f'<a href="{url}"><img src="{badge}" alt="{title}: live tally"></a>'),
         "embed_snippet": (
-            f'<iframe src="{embed}" title="{campaign.title}: live tally" '
+            f'<iframe src="{embed}" title="{title}: live tally" '
             f'width="340" height="220" loading="lazy"></iframe>'
         ),
     }

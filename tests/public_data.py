@@ -1,0 +1,36 @@
+"""Bulk data for the public pages' tests: many innovations in a handful of queries."""
+
+from datetime import timedelta
+
+from innovations.models import Innovation, Submission, Theme
+from tests.factories import make_organisation
+
+THEMES = list(Theme.values)
+
+
+def fill(campaign, n, *, organisations=10, status=Innovation.Status.APPROVED):
+    """`n` innovations spread over `organisations` new organisations, over the campaign's hours."""
+    orgs = [make_organisation() for _ in range(organisations)]
+    submissions = Submission.objects.bulk_create(
+        Submission(
+            campaign=campaign,
+            organisation=org,
+            name=f"Submitter {i}",
+            email=f"submitter{i}@example.org",
+        )
+        for i, org in enumerate(orgs)
+    )
+    Innovation.objects.bulk_create(
+        Innovation(
+            submission=submissions[i % organisations],
+            campaign=campaign,
+            organisation=orgs[i % organisations],
+            title=f"Bulk innovation {i}",
+            description=f"What bulk innovation {i} does.",
+            theme=THEMES[i % len(THEMES)],
+            status=status,
+            created_at=campaign.opens_at + timedelta(minutes=7 * i),
+        )
+        for i in range(n)
+    )
+    return orgs

@@ -1,0 +1,206 @@
+"""Speed and freshness: constant queries, cached pages that never go stale, 304s, no cookies."""
+
+import pytest
+from django.db import transaction
+from django.urls import reverse
+
+from campaign.freshness import mark_changed
+from innovations.models import Innovation
+from tests.factories import make_campaign, make_innovation, make_organisation
+from tests.public_data import fill
+
+pytestmark = pytest.mark.django_db
+
+CACHED = ["detail", "innovations", "feed", "chart", "badge", "embed"]
+ALL_CAMPAIGN_PAGES = [*CACHED, "export_csv", "export_json"]
+
+
+def url(name, campaign):
+    return reverse(f"campaign:{name}", kwargs={"slug": campaign.slug})
+
+
+def content(response):
+    if response.streaming:
+        return b"".join(response.streaming_content)
+    return response.content
+
+
+def public_urls(campaign):
+    innovation = campaign.innovations.filter(status="approved").first()
+    return [
+        *(url(name, campaign) for name in ALL_CAMPAIGN_PAGES),
+        url("innovations", campaign) + "?theme=digital_inclusion&q=bulk",
+        innovation.get_absolute_url(),
+        innovation.organisation.get_absolute_url(),
+        reverse("campaign:list"),
+        "/",
+    ]
+
+
+@pytest.mark.parametrize("size", [3, 300])
+def test_every_public_page_runs_at_most_4_queries_on_a_miss(
+    client, django_assert_max_num_queries, size
+):
+    campaign = make_campaign()
+    fill(campaign, size, organisations=min(size, 60))
+    fill(campaign, size // 3 + 1, organisations=3, status=Innovation.Status.PENDING)
+    for page in public_urls(campaign):
+        with django_assert_max_num_queries(4):
+            response = client.get(page)
+            body = content(response)  # streamed exports query while streaming
+        assert response.status_code in (200, 302), page
+        assert body or response.status_code == 302, page
+
+
+@pytest.mark.parametrize("size", [3, 300])
+def test_cached_pages_run_at_most_1_query_on_a_hit(client, django_assert_max_num_queries, size):
+    campaign = make_campaign()
+    fill(campaign, size, organisations=min(size, 60))
+    for name in CACHED:
+        first = client.get(url(name, campaign))
+        with django_assert_max_num_queries(1):
+            second = client.get(url(name, campaign))
+        assert second.content == first.content, name
+
+
+def test_repeated_request_with_if_none_match_gets_304(client):
+    campaign = make_campaign()
+    fill(campaign, 5, organisations=2)
+    for name in CACHED:
+        first = client.get(url(name, campaign))
+        etag = first["ETag"]
+        assert etag, name
+        again = client.get(url(name, campaign), headers={"if-none-match": etag})
+        assert again.status_code == 304, name
+        assert again.content == b""
+
+
+def test_etag_differs_by_query_string(client):
+    campaign = make_campaign()
+    fill(campaign, 5, organisations=2)
+    plain = client.get(url("innovations", campaign))["ETag"]
+    filtered = client.get(url("innovations", campaign) + "?q=bulk")["ETag"]
+    assert plain != filtered
+
+
+def test_etag_goes_stale_after_a_change(client):
+    campaign = make_campaign()
+    fill(campaign, 5, organisations=2)
+    etags = {name: client.get(url(name, campaign))["ETag"] for name in CACHED}
+    make_innovation(campaign=campaign, status="approved")
+    mark_changed(campaign.pk)
+    for name in CACHED:
+        response = client.get(url(name, campaign), headers={"if-none-match": etags[name]})
+        assert response.status_code == 200, name
+        assert response["ETag"] != etags[name]
+
+
+def _warm(client, campaign):
+    return {name: client.get(url(name, campaign)).content.decode() for name in CACHED}
+
+
+def test_a_new_submission_shows_at_once_after_mark_changed(
+    client, django_capture_on_commit_callbacks
+):
+    campaign = make_campaign()
+    org = make_organisation(name="Acme Homes")
+    make_innovation(campaign=campaign, organisation=org, status="approved")
+    before = _warm(client, campaign)
+    assert "1 / 140 innovations" in before["badge"]
+
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        make_innovation(campaign=campaign, organisation=make_organisation(), status="pending")
+        transaction.on_commit(lambda: mark_changed(campaign.pk))
+
+    after = _warm(client, campaign)
+    assert '<span class="tally__number">2</span>' in after["detail"]
+    assert "2 innovations from 2" in after["detail"]
+    assert "2 / 140 innovations" in after["badge"]
+    assert '<span class="tally__number">2</span>' in after["embed"]
+    assert "2 innovations received" in after["chart"]
+
+
+def test_an_approval_shows_at_once_after_mark_changed(client):
+    campaign = make_campaign()
+    pending = make_innovation(campaign=campaign, title="Waiting to be seen", status="pending")
+    before = _warm(client, campaign)
+    assert "Waiting to be seen" not in before["innovations"]
+    assert "Waiting to be seen" not in before["feed"]
+
+    pending.status = Innovation.Status.APPROVED
+    pending.save()
+    mark_changed(campaign.pk)
+
+    after = _warm(client, campaign)
+    assert "Waiting to be seen" in after["innovations"]
+    assert "Waiting to be seen" in after["feed"]
+    assert "Waiting to be seen" in after["detail"]
+
+
+def test_an_organisation_change_shows_at_once_after_mark_changed(client):
+    campaign = make_campaign()
+    org = make_organisation(name="Knightsone")
+    make_innovation(campaign=campaign, organisation=org, status="approved")
+    before = _warm(client, campaign)
+    assert "Knightsone" in before["innovations"]
+
+    org.name = "Knightstone"
+    org.kind = "company"
+    org.save()
+    mark_changed(campaign.pk)
+
+    after = _warm(client, campaign)
+    assert "Knightstone" in after["innovations"] and "Knightsone" not in after["innovations"]
+    assert "Knightstone" in after["feed"]
+    assert "from 1 organisation" in after["detail"]  # no longer a housing association
+
+
+def test_without_mark_changed_the_cache_is_what_is_served(client):
+    """The cache really is used: this is why every change must call mark_changed."""
+    campaign = make_campaign()
+    make_innovation(campaign=campaign, status="approved")
+    client.get(url("badge", campaign))
+    make_innovation(campaign=campaign, status="approved")
+    assert "1 / 140 innovations" in client.get(url("badge", campaign)).content.decode()
+
+
+def test_public_pages_set_no_cookies_and_do_not_vary_on_them(client):
+    campaign = make_campaign()
+    fill(campaign, 3, organisations=2)
+    for page in public_urls(campaign):
+        response = client.get(page)
+        content(response)
+        assert not response.cookies, page
+        assert "Cookie" not in response.get("Vary", ""), page
+        assert "csrfmiddlewaretoken" not in content(response).decode(), page
+
+
+def test_cached_pages_must_be_revalidated(client):
+    campaign = make_campaign()
+    for name in CACHED:
+        cache_control = client.get(url(name, campaign))["Cache-Control"]
+        assert "no-cache" in cache_control and "public" in cache_control
+
+
+def test_every_html_page_has_title_description_social_tags_and_canonical(client, settings):
+    settings.SITE_URL = "https://140in140.example.org"
+    campaign = make_campaign(title="Big push")
+    fill(campaign, 3, organisations=2)
+    innovation = campaign.innovations.first()
+    pages = {
+        url("detail", campaign): "Big push",
+        url("innovations", campaign): "Innovations in Big push",
+        url("embed", campaign): "Big push: live tally",
+        innovation.get_absolute_url(): innovation.title,
+        innovation.organisation.get_absolute_url(): innovation.organisation.name,
+        reverse("campaign:list"): "All campaigns",
+    }
+    for page, title in pages.items():
+        html = client.get(page).content.decode()
+        assert "<title>" in html and f"<title>{title}" in html, page
+        assert '<meta name="description" content="' in html, page
+        assert f'<meta property="og:title" content="{title}">' in html, page
+        assert '<meta property="og:description" content="' in html, page
+        assert '<meta name="twitter:card" content="summary">' in html, page
+        path = page.split("?")[0]
+        assert f'<link rel="canonical" href="https://140in140.example.org{path}">' in html, page
