@@ -20,6 +20,11 @@ SVG = "{http://www.w3.org/2000/svg}"
 LONDON = ZoneInfo("Europe/London")
 
 
+def parse_xml(data):
+    # Our own server's output, parsed to prove it is well-formed XML.
+    return ET.fromstring(data)  # noqa: S314
+
+
 def url(name, campaign):
     return reverse(f"campaign:{name}", kwargs={"slug": campaign.slug})
 
@@ -160,7 +165,7 @@ def test_feed_is_atom_with_the_approved_entries(client, campaign, settings):
     settings.SITE_URL = "https://140in140.example.org"
     response = client.get(url("feed", campaign))
     assert response["Content-Type"].startswith("application/atom+xml")
-    root = ET.fromstring(response.content)
+    root = parse_xml(response.content)
     assert root.tag == f"{ATOM}feed"
     assert root.find(f"{ATOM}title").text == "Fish & <chips>: approved innovations"
     assert root.find(f"{ATOM}id").text and root.find(f"{ATOM}updated").text
@@ -189,7 +194,7 @@ def test_every_campaign_page_links_its_feed(client, campaign):
 def test_chart_is_valid_svg_with_title_and_description(client, campaign):
     response = client.get(url("chart", campaign))
     assert response["Content-Type"] == "image/svg+xml"
-    root = ET.fromstring(response.content)
+    root = parse_xml(response.content)
     assert root.tag == f"{SVG}svg"
     assert root.find(f"{SVG}title").text.startswith("Fish & <chips>: innovations received per hour")
     assert "3 innovations received against a target of 140" in root.find(f"{SVG}desc").text
@@ -219,7 +224,7 @@ def test_chart_counts_per_hour_in_the_database(client):
 def test_badge_is_valid_svg_with_the_live_tally(client, campaign):
     response = client.get(url("badge", campaign))
     assert response["Content-Type"] == "image/svg+xml"
-    root = ET.fromstring(response.content)
+    root = parse_xml(response.content)
     title = root.find(f"{SVG}title").text
     assert title.startswith("#140in140: 3 / 140 innovations · ")
     assert title.endswith("h left")
