@@ -1,8 +1,9 @@
 from django.contrib import admin, messages
-from django.db import transaction
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
 
 from campaign.freshness import mark_changed
@@ -106,10 +107,11 @@ class StatusFilter(DefaultListFilter):
 
 
 def _moderate(modeladmin, request, queryset, status, verb):
+    selected = queryset.count()
     changed = innovation_moderate(innovations=queryset, status=status, user=request.user)
     noun = "innovation" if changed == 1 else "innovations"
     message = f"{changed} {noun} {verb}."
-    unchanged = queryset.count() - changed
+    unchanged = selected - changed
     if unchanged:
         message += f" {unchanged} {'was' if unchanged == 1 else 'were'} already {verb}."
     modeladmin.message_user(request, message, messages.SUCCESS if changed else messages.WARNING)
@@ -117,6 +119,7 @@ def _moderate(modeladmin, request, queryset, status, verb):
 
 @admin.register(Innovation)
 class InnovationAdmin(SimpleHistoryAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["title", "organisation", "campaign", "theme", "status", "created_at"]
     list_filter = [CampaignFilter, StatusFilter, "theme", "organisation__kind"]
     search_fields = [
@@ -158,9 +161,6 @@ class InnovationAdmin(SimpleHistoryAdmin):
         "moderated_by",
     ]
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("submission")
-
     def get_actions(self, request):
         # Moderation never deletes: rejecting keeps the row and its history.
         actions = super().get_actions(request)
@@ -192,7 +192,7 @@ class InnovationAdmin(SimpleHistoryAdmin):
                 reverse("admin:innovations_submission_change", args=[submission.pk]),
             )
         )
-        return format_html_join(format_html("<br>"), "{}", ((line,) for line in lines))
+        return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines))
 
     @admin.display(description="In the same submission")
     def submission_innovations(self, obj):
