@@ -25,7 +25,8 @@ def create_moderator_group(apps, schema_editor):
     # them now so a fresh database can be given the group in this migration.
     for label in {app_label for app_label, _model, _actions in PERMISSIONS}:
         app_config = apps.get_app_config(label)
-        previous, app_config.models_module = app_config.models_module, True
+        previous = getattr(app_config, "models_module", None)
+        app_config.models_module = True
         try:
             create_permissions(app_config, apps=apps, verbosity=0)
         finally:
