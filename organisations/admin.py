@@ -21,6 +21,10 @@ class AliasInline(admin.TabularInline):
     extra = 1
 
 
+def _count(n, singular, plural=None):
+    return f"{n} {singular if n == 1 else plural or singular + 's'}"
+
+
 class MergeForm(forms.Form):
     ids = forms.ModelMultipleChoiceField(
         queryset=Organisation.objects.all(), widget=forms.MultipleHiddenInput
@@ -104,9 +108,11 @@ class OrganisationAdmin(admin.ModelAdmin):
             names = ", ".join(org.name for org in others)
             self.message_user(
                 request,
-                f"Merged {names} into {keep.name}: moved {result.innovations} innovations, "
-                f"{result.submissions} submissions and {result.aliases_moved} aliases, "
-                f"and added {result.aliases_added} new aliases.",
+                f"Merged {names} into {keep.name}: moved "
+                f"{_count(result.innovations, 'innovation')}, "
+                f"{_count(result.submissions, 'submission')} and "
+                f"{_count(result.aliases_moved, 'alias', 'aliases')}; "
+                f"added {_count(result.aliases_added, 'new alias', 'new aliases')}.",
                 messages.SUCCESS,
             )
             return HttpResponseRedirect(
