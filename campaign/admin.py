@@ -1,5 +1,6 @@
 from itertools import groupby
 
+from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -124,6 +125,6 @@ class CampaignAdmin(admin.ModelAdmin):
             "innovation_count": sum(len(group["innovations"]) for group in groups),
             "organisation_count": len(groups),
             "generated_at": timezone.now(),
-            "site_url": request.build_absolute_uri("/").rstrip("/"),
+            "site_url": settings.SITE_URL,
         }
         return TemplateResponse(request, "admin/campaign/campaign/report.html", context)

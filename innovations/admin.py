@@ -1,13 +1,19 @@
+from datetime import datetime
+
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.models import DeletedObject
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from campaign.freshness import mark_changed
 from campaign.models import Campaign
+from campaign.timewords import when_words
 from organisations.matching import similar_titles
 
 from .models import Innovation, Submission
@@ -106,6 +112,20 @@ class StatusFilter(DefaultListFilter):
         return Innovation.Status.choices
 
 
+class HistoryWords(HistoricalRecordContextHelper):
+    """History changes in words: "Pending → Approved", "nobody", "8.59am on Monday…"."""
+
+    def prepare_delta_change_value(self, change, value):
+        field = self.model._meta.get_field(change.field)
+        if value is None or (isinstance(value, DeletedObject) and value.pk is None):
+            return "nobody" if field.is_relation else "not set"
+        if field.choices:
+            return dict(field.flatchoices).get(value, value)
+        if isinstance(value, datetime):
+            return when_words(value)
+        return super().prepare_delta_change_value(change, value)
+
+
 def _moderate(modeladmin, request, queryset, status, verb):
     selected = queryset.count()
     changed = innovation_moderate(innovations=queryset, status=status, user=request.user)
@@ -136,7 +156,6 @@ class InnovationAdmin(SimpleHistoryAdmin):
     history_list_display = ["status"]
     fieldsets = [
         (None, {"fields": ["title", "description", "theme", "link", "status"]}),
-        ("Moderation", {"fields": ["moderated_at", "moderated_by"]}),
         (
             "Submission",
             {
@@ -150,6 +169,7 @@ class InnovationAdmin(SimpleHistoryAdmin):
                 ],
             },
         ),
+        ("Moderation", {"fields": ["moderated_at", "moderated_by"]}),
     ]
     readonly_fields = [
         "submitter",
@@ -160,6 +180,18 @@ class InnovationAdmin(SimpleHistoryAdmin):
         "moderated_at",
         "moderated_by",
     ]
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return HistoryWords(self.model, historical_record)
+
+    def revert_disabled(self, request, obj=None):
+        # The history is an audit trail to read, not a way to undo moderation.
+        return True
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied("The history is read only.")
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
     def get_actions(self, request):
         # Moderation never deletes: rejecting keeps the row and its history.
@@ -208,10 +240,7 @@ class InnovationAdmin(SimpleHistoryAdmin):
         ]
         if not rows:
             return "Nothing else: this was the only innovation sent."
-        return format_html(
-            "<ul>{}</ul>",
-            format_html_join("", '<li><a href="{}">#{}: {}</a> ({})</li>', rows),
-        )
+        return format_html_join(mark_safe("<br>"), '<a href="{}">#{}: {}</a> ({})', rows)
 
     def possible_duplicates(self, obj):
         """Other innovations in the campaign with a very similar title."""

@@ -155,11 +155,17 @@ def test_history_page_shows_who_and_from_what_to_what(client, moderator, current
     act(client, "approve_selected", [innovation])
     response = client.get(f"{CHANGELIST}{innovation.pk}/history/")
     assert response.status_code == 200
+    latest = response.context["page_obj"][0]
+    assert latest.history_user == moderator
+    changes = {
+        change["field"]: (change["old"], change["new"]) for change in latest.history_delta_changes
+    }
+    assert changes["Status"] == ("Pending", "Approved")
+    assert changes["Moderated by"] == ("nobody", moderator.username)
     content = response.content.decode()
     assert moderator.username in content
-    assert "Approved" in content  # the change reason
-    assert "pending" in content and "approved" in content
-    assert "&rarr;" in content or "→" in content
+    assert "Approved" in content  # also the change reason
+    assert "Deleted user" not in content
 
 
 def test_saving_a_new_status_on_the_change_page_records_the_moderator(client, moderator, current):
@@ -215,3 +221,24 @@ def test_change_page_hints_at_a_possible_duplicate_in_the_same_campaign(client, 
     ]
     response = client.get(f"{CHANGELIST}{unrelated.pk}/change/")
     assert b"Possible duplicate" not in response.content
+
+
+def test_history_cannot_be_used_to_revert(client, moderator, current):
+    innovation = make_innovation(campaign=current)
+    act(client, "approve_selected", [innovation])
+    first = innovation.history.earliest()
+    url = f"{CHANGELIST}{innovation.pk}/history/{first.history_id}/"
+    assert client.get(url).status_code == 200
+    response = client.post(
+        url,
+        {
+            "title": "Reverted",
+            "description": "x",
+            "theme": "other",
+            "link": "",
+            "status": "pending",
+        },
+    )
+    assert response.status_code == 403
+    innovation.refresh_from_db()
+    assert innovation.status == "approved"
