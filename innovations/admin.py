@@ -1,5 +1,6 @@
 from datetime import datetime
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
@@ -112,6 +113,13 @@ class StatusFilter(DefaultListFilter):
         return Innovation.Status.choices
 
 
+class InnovationForm(forms.ModelForm):
+    def clean_description(self):
+        # Browsers send "\r\n"; stored text uses "\n". Without this, every save
+        # would record a description "change" in the history that changes nothing.
+        return self.cleaned_data["description"].replace("\r\n", "\n")
+
+
 class HistoryWords(HistoricalRecordContextHelper):
     """History changes in words: "Pending → Approved", "nobody", "8.59am on Monday…"."""
 
@@ -139,6 +147,7 @@ def _moderate(modeladmin, request, queryset, status, verb):
 
 @admin.register(Innovation)
 class InnovationAdmin(SimpleHistoryAdmin):
+    form = InnovationForm
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["title", "organisation", "campaign", "theme", "status", "created_at"]
     list_filter = [CampaignFilter, StatusFilter, "theme", "organisation__kind"]

@@ -169,13 +169,15 @@ def test_history_page_shows_who_and_from_what_to_what(client, moderator, current
 
 
 def test_saving_a_new_status_on_the_change_page_records_the_moderator(client, moderator, current):
-    innovation = make_innovation(campaign=current, title="Edited")
+    innovation = make_innovation(
+        campaign=current, title="Edited", description="What it does.\n\nHow it went."
+    )
     url = f"{CHANGELIST}{innovation.pk}/change/"
     response = client.post(
         url,
         {
             "title": "Edited",
-            "description": innovation.description,
+            "description": "What it does.\r\n\r\nHow it went.",  # as browsers send it
             "theme": innovation.theme,
             "link": "",
             "status": "rejected",
@@ -188,6 +190,12 @@ def test_saving_a_new_status_on_the_change_page_records_the_moderator(client, mo
     latest = innovation.history.latest()
     assert latest.history_user == moderator
     assert latest.prev_record.status == "pending"
+    # Only what really changed is in the history: not the browser's line endings.
+    assert latest.diff_against(latest.prev_record).changed_fields == [
+        "moderated_at",
+        "moderated_by",
+        "status",
+    ]
 
 
 def test_change_page_shows_the_submitter_and_the_whole_submission(client, moderator, current):
