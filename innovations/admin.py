@@ -1,7 +1,24 @@
-from django.contrib import admin
+from datetime import datetime
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import models, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.models import DeletedObject
+from simple_history.template_utils import HistoricalRecordContextHelper
+
+from campaign.freshness import mark_changed
+from campaign.models import Campaign
+from campaign.timewords import when_words
+from organisations.matching import similar_titles
 
 from .models import Innovation, Submission
+from .moderation import innovation_moderate
 
 
 class InnovationInline(admin.TabularInline):
@@ -21,18 +38,244 @@ class SubmissionAdmin(admin.ModelAdmin):
     inlines = [InnovationInline]
 
 
+class DefaultListFilter(admin.SimpleListFilter):
+    """A list filter that applies a default when the query string does not name it.
+
+    "All" is a real choice (`?<parameter>=all`), so the default can be lifted.
+    """
+
+    ALL = "all"
+
+    def __init__(self, request, params, model, model_admin):
+        self.default = self.default_value(request)
+        super().__init__(request, params, model, model_admin)
+
+    def default_value(self, request):
+        raise NotImplementedError
+
+    def value(self):
+        value = super().value()
+        if value is None and self.default is not None:
+            return str(self.default)
+        return value
+
+    def choices(self, changelist):
+        value = self.value()
+        yield {
+            "selected": value in (None, self.ALL),
+            "query_string": changelist.get_query_string({self.parameter_name: self.ALL}),
+            "display": self.all_label,
+        }
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": value == str(lookup),
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value in (None, self.ALL):
+            return queryset
+        if value not in {str(lookup) for lookup, _title in self.lookup_choices}:
+            return queryset.none()
+        return queryset.filter(**{self.field_name: value})
+
+
+class CampaignFilter(DefaultListFilter):
+    """Defaults to the current campaign: the open one, else the latest."""
+
+    title = "campaign"
+    parameter_name = "campaign"
+    field_name = "campaign_id"
+    all_label = "All campaigns"
+
+    def default_value(self, request):
+        current = Campaign.objects.current()
+        return current.pk if current else None
+
+    def lookups(self, request, model_admin):
+        return Campaign.objects.values_list("pk", "title")
+
+
+class StatusFilter(DefaultListFilter):
+    """Defaults to the moderation queue: pending innovations."""
+
+    title = "status"
+    parameter_name = "status"
+    field_name = "status"
+    all_label = "All statuses"
+
+    def default_value(self, request):
+        return Innovation.Status.PENDING
+
+    def lookups(self, request, model_admin):
+        return Innovation.Status.choices
+
+
+class InnovationForm(forms.ModelForm):
+    def clean_description(self):
+        # Browsers send "\r\n"; stored text uses "\n". Without this, every save
+        # would record a description "change" in the history that changes nothing.
+        return self.cleaned_data["description"].replace("\r\n", "\n")
+
+
+class HistoryWords(HistoricalRecordContextHelper):
+    """History changes in words: "Pending → Approved", "nobody", "8.59am on Monday…"."""
+
+    def prepare_delta_change_value(self, change, value):
+        field = self.model._meta.get_field(change.field)
+        if value is None or (isinstance(value, DeletedObject) and value.pk is None):
+            return "nobody" if field.is_relation else "not set"
+        if field.choices:
+            return dict(field.flatchoices).get(value, value)
+        if isinstance(value, datetime):
+            return when_words(value)
+        return super().prepare_delta_change_value(change, value)
+
+
+def _moderate(modeladmin, request, queryset, status, verb):
+    selected = queryset.count()
+    changed = innovation_moderate(innovations=queryset, status=status, user=request.user)
+    noun = "innovation" if changed == 1 else "innovations"
+    message = f"{changed} {noun} {verb}."
+    unchanged = selected - changed
+    if unchanged:
+        message += f" {unchanged} {'was' if unchanged == 1 else 'were'} already {verb}."
+    modeladmin.message_user(request, message, messages.SUCCESS if changed else messages.WARNING)
+
+
 @admin.register(Innovation)
 class InnovationAdmin(SimpleHistoryAdmin):
+    form = InnovationForm
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["title", "organisation", "campaign", "theme", "status", "created_at"]
-    list_filter = ["campaign", "status", "theme", "organisation__kind"]
-    search_fields = ["title", "description", "organisation__name", "submission__name"]
+    list_filter = [CampaignFilter, StatusFilter, "theme", "organisation__kind"]
+    search_fields = [
+        "title",
+        "description",
+        "organisation__name",
+        "submission__name",
+        "submission__email",
+    ]
+    search_help_text = "Search titles, descriptions, organisations and submitters."
     list_select_related = ["organisation", "campaign"]
     date_hierarchy = "created_at"
+    actions = ["approve_selected", "reject_selected"]
+    history_list_display = ["status"]
+    fieldsets = [
+        (None, {"fields": ["title", "description", "theme", "link", "status"]}),
+        (
+            "Submission",
+            {
+                "description": "Contact details are for the organiser only: never published.",
+                "fields": [
+                    "submitter",
+                    "submission_innovations",
+                    "campaign",
+                    "organisation",
+                    "created_at",
+                ],
+            },
+        ),
+        ("Moderation", {"fields": ["moderated_at", "moderated_by"]}),
+    ]
     readonly_fields = [
-        "submission",
+        "submitter",
+        "submission_innovations",
         "campaign",
         "organisation",
         "created_at",
         "moderated_at",
         "moderated_by",
     ]
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return HistoryWords(self.model, historical_record)
+
+    def revert_disabled(self, request, obj=None):
+        # The history is an audit trail to read, not a way to undo moderation.
+        return True
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied("The history is read only.")
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def get_actions(self, request):
+        # Moderation never deletes: rejecting keeps the row and its history.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.action(description="Approve selected innovations", permissions=["change"])
+    def approve_selected(self, request, queryset):
+        _moderate(self, request, queryset, Innovation.Status.APPROVED, "approved")
+
+    @admin.action(description="Reject selected innovations", permissions=["change"])
+    def reject_selected(self, request, queryset):
+        _moderate(self, request, queryset, Innovation.Status.REJECTED, "rejected")
+
+    @admin.display(description="Submitted by")
+    def submitter(self, obj):
+        submission = obj.submission
+        lines = [
+            format_html("{}", submission.name),
+            format_html('<a href="mailto:{0}">{0}</a>', submission.email),
+        ]
+        if submission.role:
+            lines.append(format_html("{}", submission.role))
+        if submission.twitter:
+            lines.append(format_html("Twitter: @{}", submission.twitter.lstrip("@")))
+        lines.append(
+            format_html(
+                '<a href="{}">Whole submission</a>',
+                reverse("admin:innovations_submission_change", args=[submission.pk]),
+            )
+        )
+        return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines))
+
+    @admin.display(description="In the same submission")
+    def submission_innovations(self, obj):
+        others = obj.submission.innovations.exclude(pk=obj.pk).order_by("pk")
+        rows = [
+            (
+                reverse("admin:innovations_innovation_change", args=[other.pk]),
+                other.pk,
+                other.title,
+                other.get_status_display(),
+            )
+            for other in others
+        ]
+        if not rows:
+            return "Nothing else: this was the only innovation sent."
+        return format_html_join(mark_safe("<br>"), '<a href="{}">#{}: {}</a> ({})', rows)
+
+    def possible_duplicates(self, obj):
+        """Other innovations in the campaign with a very similar title."""
+        others = dict(
+            Innovation.objects.for_campaign(obj.campaign_id)
+            .exclude(pk=obj.pk)
+            .values_list("pk", "title")
+        )
+        return [
+            {
+                "pk": pk,
+                "title": title,
+                "url": reverse("admin:innovations_innovation_change", args=[pk]),
+            }
+            for pk, title, _score in similar_titles(obj.title, others)
+        ]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.pk:
+            context["possible_duplicates"] = self.possible_duplicates(obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def save_model(self, request, obj, form, change):
+        if change and "status" in form.changed_data:
+            obj.moderated_at = timezone.now()
+            obj.moderated_by = request.user
+        super().save_model(request, obj, form, change)
+        campaign_id = obj.campaign_id
+        transaction.on_commit(lambda: mark_changed(campaign_id))

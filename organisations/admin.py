@@ -1,7 +1,19 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import models, transaction
 from django.db.models import Count
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.http import urlencode
 
+from campaign.freshness import mark_changed
+from innovations.models import Submission
+
+from .matching import similar_pairs
 from .models import Organisation, OrganisationAlias
+from .services import organisation_merge
 
 
 class AliasInline(admin.TabularInline):
@@ -9,13 +21,39 @@ class AliasInline(admin.TabularInline):
     extra = 1
 
 
+def _count(n, singular, plural=None):
+    return f"{n} {singular if n == 1 else plural or singular + 's'}"
+
+
+class MergeForm(forms.Form):
+    ids = forms.ModelMultipleChoiceField(
+        queryset=Organisation.objects.all(), widget=forms.MultipleHiddenInput
+    )
+    keep = forms.ModelChoiceField(
+        queryset=Organisation.objects.all(),
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the organisation to keep."},
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        ids, keep = cleaned.get("ids"), cleaned.get("keep")
+        if ids is not None and len(ids) < 2:
+            raise forms.ValidationError("Choose two or more organisations to merge.")
+        if ids is not None and keep is not None and keep not in ids:
+            self.add_error("keep", "Keep one of the organisations being merged.")
+        return cleaned
+
+
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["name", "kind", "innovation_count", "website"]
     list_filter = ["kind"]
     search_fields = ["name", "aliases__name"]
     inlines = [AliasInline]
     readonly_fields = ["slug"]
+    actions = ["merge_selected"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(innovation_count=Count("innovations"))
@@ -23,6 +61,135 @@ class OrganisationAdmin(admin.ModelAdmin):
     @admin.display(description="Innovations", ordering="innovation_count")
     def innovation_count(self, obj):
         return obj.innovation_count
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("merge/", view(self.merge_view), name="organisations_organisation_merge"),
+            path(
+                "duplicates/",
+                view(self.duplicates_view),
+                name="organisations_organisation_duplicates",
+            ),
+            *super().get_urls(),
+        ]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change:
+            # A renamed organisation shows under its new name on every campaign it sent to.
+            campaign_ids = set(
+                Submission.objects.filter(organisation=obj).values_list("campaign_id", flat=True)
+            )
+            transaction.on_commit(lambda: mark_changed(*sorted(campaign_ids)))
+
+    @admin.action(description="Merge selected organisations…", permissions=["change"])
+    def merge_selected(self, request, queryset):
+        ids = list(queryset.order_by("pk").values_list("pk", flat=True))
+        if len(ids) < 2:
+            self.message_user(
+                request, "Choose two or more organisations to merge.", messages.WARNING
+            )
+            return None
+        url = reverse("admin:organisations_organisation_merge")
+        return HttpResponseRedirect(f"{url}?{urlencode({'ids': ids}, doseq=True)}")
+
+    def merge_view(self, request):
+        """Confirm a merge: pick the organisation to keep, see what will move to it."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        changelist = reverse("admin:organisations_organisation_changelist")
+        data = request.POST if request.method == "POST" else request.GET
+        form = MergeForm(data)
+        if request.method == "POST" and form.is_valid():
+            keep = form.cleaned_data["keep"]
+            others = [org for org in form.cleaned_data["ids"] if org.pk != keep.pk]
+            result = organisation_merge(keep=keep, others=others)
+            names = ", ".join(org.name for org in others)
+            self.message_user(
+                request,
+                f"Merged {names} into {keep.name}: moved "
+                f"{_count(result.innovations, 'innovation')}, "
+                f"{_count(result.submissions, 'submission')} and "
+                f"{_count(result.aliases_moved, 'alias', 'aliases')}; "
+                f"added {_count(result.aliases_added, 'new alias', 'new aliases')}.",
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(
+                reverse("admin:organisations_organisation_change", args=[keep.pk])
+            )
+
+        ids = [value for value in data.getlist("ids") if value.isdigit()]
+        organisations = list(
+            Organisation.objects.filter(pk__in=ids)
+            .annotate(
+                innovation_count=Count("innovations", distinct=True),
+                submission_count=Count("submissions", distinct=True),
+                alias_count=Count("aliases", distinct=True),
+            )
+            .prefetch_related("aliases")
+            .order_by("name")
+        )
+        if len(organisations) < 2:
+            self.message_user(
+                request, "Choose two or more organisations to merge.", messages.WARNING
+            )
+            return HttpResponseRedirect(changelist)
+        if request.method == "GET":
+            # Suggest keeping the organisation with most innovations.
+            suggested = max(organisations, key=lambda org: (org.innovation_count, -org.pk))
+            form = MergeForm(initial={"keep": suggested.pk})
+        keep_value = str(form["keep"].value() or "")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Merge organisations",
+            "subtitle": None,
+            "organisations": organisations,
+            "keep_value": keep_value,
+            "form": form,
+            "totals": {
+                "innovations": sum(org.innovation_count for org in organisations),
+                "submissions": sum(org.submission_count for org in organisations),
+                "aliases": sum(org.alias_count for org in organisations),
+            },
+            "changelist_url": changelist,
+        }
+        return TemplateResponse(
+            request, "admin/organisations/organisation/merge_confirmation.html", context
+        )
+
+    def duplicates_view(self, request):
+        """Pairs of organisation names that are close: probably the same organisation."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        organisations = {
+            org.name: org
+            for org in Organisation.objects.annotate(innovation_count=Count("innovations"))
+        }
+        merge_url = reverse("admin:organisations_organisation_merge")
+        pairs = [
+            {
+                "first": organisations[a],
+                "second": organisations[b],
+                "score": round(score),
+                "merge_url": f"{merge_url}?"
+                + urlencode({"ids": [organisations[a].pk, organisations[b].pk]}, doseq=True),
+            }
+            for a, b, score in similar_pairs(list(organisations))
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Possible duplicate organisations",
+            "subtitle": None,
+            "pairs": pairs,
+            "can_merge": self.has_change_permission(request),
+            "changelist_url": reverse("admin:organisations_organisation_changelist"),
+        }
+        return TemplateResponse(
+            request, "admin/organisations/organisation/duplicates.html", context
+        )
 
 
 @admin.register(OrganisationAlias)

@@ -112,3 +112,29 @@ def similar_pairs(names, *, score_cutoff=SIMILAR):
         if score >= score_cutoff:
             pairs.append((a, b, score))
     return sorted(pairs, key=lambda p: -p[2])
+
+
+# Two innovation titles at or above this are shown as a possible duplicate.
+SIMILAR_TITLE = 85
+
+
+def similar_titles(title, candidates, *, limit=3, score_cutoff=SIMILAR_TITLE):
+    """The titles in `candidates` most like `title`, best first: [(key, candidate, score), …].
+
+    `candidates` maps a key (e.g. an innovation's id) to its title. Titles are
+    compared as words ignoring case, accents, punctuation and word order, so
+    "Skills assessment online" matches "Online skills assessment".
+    """
+    query = match_key_words(title)
+    if not query:
+        return []
+    choices = {key: match_key_words(text) for key, text in candidates.items()}
+    found = process.extract(
+        query,
+        choices,
+        scorer=fuzz.token_sort_ratio,
+        processor=None,
+        limit=limit,
+        score_cutoff=score_cutoff,
+    )
+    return [(key, candidates[key], score) for _choice, score, key in found]

@@ -51,3 +51,14 @@ def make_innovation(*, submission=None, campaign=None, organisation=None, **fiel
     fields.setdefault("description", f"What innovation {n} does.")
     fields.setdefault("theme", Theme.DIGITAL_INCLUSION)
     return Innovation.objects.create(submission=submission, **fields)
+
+
+def make_user(*, staff=False, groups=(), **fields):
+    """A user who can log in with password "pw"; `groups` by name (e.g. "Moderator")."""
+    from django.contrib.auth.models import Group, User
+
+    n = next(_seq)
+    fields.setdefault("username", f"user{n}")
+    user = User.objects.create_user(password="pw", is_staff=staff, **fields)
+    user.groups.set(Group.objects.filter(name__in=groups))
+    return user

@@ -1,0 +1,48 @@
+"""Moderation: approving and rejecting innovations, with an audit trail.
+
+Nothing is ever deleted by moderation: a rejected innovation keeps its row and
+its history, it just leaves the public pages and the tally.
+"""
+
+from django.db import transaction
+from django.utils import timezone
+from simple_history.utils import bulk_update_with_history
+
+from campaign.freshness import mark_changed
+
+from .models import Innovation
+
+CHANGE_REASONS = {
+    Innovation.Status.APPROVED: "Approved",
+    Innovation.Status.REJECTED: "Rejected",
+    Innovation.Status.PENDING: "Returned to the queue",
+}
+
+
+@transaction.atomic
+def innovation_moderate(*, innovations, status: str, user) -> int:
+    """Set `status` on every innovation in the queryset that does not have it yet.
+
+    Records who and when on the row (`moderated_by`, `moderated_at`) and in the
+    history ("pending → approved", by whom, when). Returns how many changed;
+    the ones already in that status are left untouched, history included.
+    """
+    status = Innovation.Status(status)
+    now = timezone.now()
+    changing = list(innovations.select_for_update().exclude(status=status).order_by("pk"))
+    for innovation in changing:
+        innovation.status = status
+        innovation.moderated_at = now
+        innovation.moderated_by = user
+    if changing:
+        bulk_update_with_history(
+            changing,
+            Innovation,
+            ["status", "moderated_at", "moderated_by"],
+            default_user=user,
+            default_change_reason=CHANGE_REASONS[status],
+            default_date=now,
+        )
+        campaign_ids = {innovation.campaign_id for innovation in changing}
+        transaction.on_commit(lambda: mark_changed(*sorted(campaign_ids)))
+    return len(changing)

@@ -1,0 +1,252 @@
+"""The moderation queue in admin: default filters, approve/reject actions, history, hints."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from campaign.freshness import version
+from innovations.models import Innovation
+
+from .factories import make_campaign, make_innovation, make_submission, make_user
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = "/admin/innovations/innovation/"
+
+
+@pytest.fixture
+def moderator(client):
+    user = make_user(staff=True, groups=["Moderator"])
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def current():
+    # An older, closed campaign and the one open now: the queue is about the open one.
+    make_campaign(opens_at=timezone.now() - timedelta(days=400), slug="old")
+    return make_campaign(slug="now")
+
+
+def titles(response):
+    return {innovation.title for innovation in response.context["cl"].result_list}
+
+
+def test_queue_defaults_to_pending_innovations_of_the_current_campaign(client, moderator, current):
+    make_innovation(campaign=current, title="Waiting now")
+    make_innovation(campaign=current, title="Approved now", status="approved")
+    make_innovation(
+        campaign=make_campaign(opens_at=timezone.now() - timedelta(days=300)),
+        title="Waiting elsewhere",
+    )
+    response = client.get(CHANGELIST)
+    assert response.status_code == 200
+    assert titles(response) == {"Waiting now"}
+
+
+def test_queue_can_show_everything(client, moderator, current):
+    make_innovation(campaign=current, title="Waiting now")
+    make_innovation(campaign=current, title="Approved now", status="approved")
+    other = make_campaign(opens_at=timezone.now() - timedelta(days=300))
+    make_innovation(campaign=other, title="Waiting elsewhere")
+    response = client.get(CHANGELIST, {"campaign": "all", "status": "all"})
+    assert titles(response) == {"Waiting now", "Approved now", "Waiting elsewhere"}
+    response = client.get(CHANGELIST, {"status": "approved"})
+    assert titles(response) == {"Approved now"}
+    response = client.get(CHANGELIST, {"campaign": other.pk})
+    assert titles(response) == {"Waiting elsewhere"}
+    assert b"All campaigns" in response.content
+    assert b"All statuses" in response.content
+
+
+def test_queue_search_finds_submitter_and_organisation(client, moderator, current):
+    submission = make_submission(campaign=current, name="Ada Lovelace")
+    make_innovation(submission=submission, title="Found by submitter")
+    make_innovation(campaign=current, title="Not this one")
+    response = client.get(CHANGELIST, {"q": "lovelace"})
+    assert titles(response) == {"Found by submitter"}
+    response = client.get(CHANGELIST, {"q": submission.organisation.name})
+    assert titles(response) == {"Found by submitter"}
+
+
+def test_queue_queries_stay_constant(client, moderator, current, django_assert_max_num_queries):
+    for _ in range(3):
+        make_innovation(campaign=current)
+    with django_assert_max_num_queries(14) as few:
+        client.get(CHANGELIST)
+    for _ in range(30):
+        make_innovation(campaign=current)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(CHANGELIST)
+    assert len(response.context["cl"].result_list) == 33
+
+
+def act(client, action, innovations, query=""):
+    return client.post(
+        CHANGELIST + query,
+        {"action": action, "_selected_action": [i.pk for i in innovations]},
+        follow=True,
+    )
+
+
+def test_approve_sets_status_audit_fields_history_and_says_how_many(
+    client, moderator, current, django_capture_on_commit_callbacks
+):
+    innovations = [make_innovation(campaign=current) for _ in range(3)]
+    left_alone = make_innovation(campaign=current)
+    before = version(current.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = act(client, "approve_selected", innovations)
+    assert "3 innovations approved." in [str(m) for m in response.context["messages"]]
+    for innovation in innovations:
+        innovation.refresh_from_db()
+        assert innovation.status == "approved"
+        assert innovation.moderated_by == moderator
+        assert timezone.now() - innovation.moderated_at < timedelta(minutes=1)
+        latest = innovation.history.latest()
+        assert latest.history_user == moderator
+        assert latest.history_change_reason == "Approved"
+        assert latest.prev_record.status == "pending"
+        assert latest.status == "approved"
+    left_alone.refresh_from_db()
+    assert left_alone.status == "pending"
+    assert left_alone.moderated_by is None
+    assert version(current.pk) != before  # public pages go stale at once
+
+
+def test_reject_keeps_the_row_and_records_from_what(client, moderator, current):
+    approved = make_innovation(campaign=current, status="approved")
+    pending = make_innovation(campaign=current)
+    response = act(client, "reject_selected", [approved, pending], query="?status=all")
+    assert "2 innovations rejected." in [str(m) for m in response.context["messages"]]
+    assert (
+        Innovation.objects.filter(pk__in=[approved.pk, pending.pk], status="rejected").count() == 2
+    )
+    assert approved.history.latest().prev_record.status == "approved"
+    assert pending.history.latest().prev_record.status == "pending"
+
+
+def test_approving_already_approved_changes_nothing(client, moderator, current):
+    approved = make_innovation(campaign=current, status="approved")
+    pending = make_innovation(campaign=current)
+    history_before = approved.history.count()
+    response = act(client, "approve_selected", [approved, pending], query="?status=all")
+    assert "1 innovation approved. 1 was already approved." in [
+        str(m) for m in response.context["messages"]
+    ]
+    approved.refresh_from_db()
+    assert approved.moderated_by is None
+    assert approved.history.count() == history_before
+
+
+def test_moderators_have_no_delete_action(client, moderator, current):
+    make_innovation(campaign=current)
+    response = client.get(CHANGELIST)
+    choices = [value for value, _label in response.context["action_form"].fields["action"].choices]
+    assert "approve_selected" in choices
+    assert "reject_selected" in choices
+    assert "delete_selected" not in choices
+
+
+def test_history_page_shows_who_and_from_what_to_what(client, moderator, current):
+    innovation = make_innovation(campaign=current)
+    act(client, "approve_selected", [innovation])
+    response = client.get(f"{CHANGELIST}{innovation.pk}/history/")
+    assert response.status_code == 200
+    latest = response.context["page_obj"][0]
+    assert latest.history_user == moderator
+    changes = {
+        change["field"]: (change["old"], change["new"]) for change in latest.history_delta_changes
+    }
+    assert changes["Status"] == ("Pending", "Approved")
+    assert changes["Moderated by"] == ("nobody", moderator.username)
+    content = response.content.decode()
+    assert moderator.username in content
+    assert "Approved" in content  # also the change reason
+    assert "Deleted user" not in content
+
+
+def test_saving_a_new_status_on_the_change_page_records_the_moderator(client, moderator, current):
+    innovation = make_innovation(
+        campaign=current, title="Edited", description="What it does.\n\nHow it went."
+    )
+    url = f"{CHANGELIST}{innovation.pk}/change/"
+    response = client.post(
+        url,
+        {
+            "title": "Edited",
+            "description": "What it does.\r\n\r\nHow it went.",  # as browsers send it
+            "theme": innovation.theme,
+            "link": "",
+            "status": "rejected",
+        },
+    )
+    assert response.status_code == 302
+    innovation.refresh_from_db()
+    assert innovation.status == "rejected"
+    assert innovation.moderated_by == moderator
+    latest = innovation.history.latest()
+    assert latest.history_user == moderator
+    assert latest.prev_record.status == "pending"
+    # Only what really changed is in the history: not the browser's line endings.
+    assert latest.diff_against(latest.prev_record).changed_fields == [
+        "moderated_at",
+        "moderated_by",
+        "status",
+    ]
+
+
+def test_change_page_shows_the_submitter_and_the_whole_submission(client, moderator, current):
+    submission = make_submission(
+        campaign=current, name="Ada Lovelace", email="ada@example.org", role="Digital lead"
+    )
+    first = make_innovation(submission=submission, title="First idea")
+    make_innovation(submission=submission, title="Second idea")
+    response = client.get(f"{CHANGELIST}{first.pk}/change/")
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "Ada Lovelace" in content
+    assert 'href="mailto:ada@example.org"' in content
+    assert "Digital lead" in content
+    assert "Second idea" in content
+    assert reverse("admin:innovations_submission_change", args=[submission.pk]) in content
+
+
+def test_change_page_hints_at_a_possible_duplicate_in_the_same_campaign(client, moderator, current):
+    earlier = make_innovation(campaign=current, title="Digital champions on every estate")
+    make_innovation(title="Digital champions on every estate!")  # another campaign: not a hint
+    later = make_innovation(campaign=current, title="Digital Champions on every estate.")
+    unrelated = make_innovation(campaign=current, title="Community growing spaces")
+    response = client.get(f"{CHANGELIST}{later.pk}/change/")
+    assert (
+        f'Possible duplicate of <a href="{CHANGELIST}{earlier.pk}/change/">#{earlier.pk}: Digital champions on every estate</a>'
+        in response.content.decode()
+    )
+    assert response.context["possible_duplicates"] == [
+        {"pk": earlier.pk, "title": earlier.title, "url": f"{CHANGELIST}{earlier.pk}/change/"}
+    ]
+    response = client.get(f"{CHANGELIST}{unrelated.pk}/change/")
+    assert b"Possible duplicate" not in response.content
+
+
+def test_history_cannot_be_used_to_revert(client, moderator, current):
+    innovation = make_innovation(campaign=current)
+    act(client, "approve_selected", [innovation])
+    first = innovation.history.earliest()
+    url = f"{CHANGELIST}{innovation.pk}/history/{first.history_id}/"
+    assert client.get(url).status_code == 200
+    response = client.post(
+        url,
+        {
+            "title": "Reverted",
+            "description": "x",
+            "theme": "other",
+            "link": "",
+            "status": "pending",
+        },
+    )
+    assert response.status_code == 403
+    innovation.refresh_from_db()
+    assert innovation.status == "approved"
