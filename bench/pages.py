@@ -5,15 +5,13 @@ BARE_PATH = "/__bench__/bare/"
 
 
 def measured(slug, innovation_id):
-    """(label, path) of every row of the throughput table, floor first."""
+    """(label, path) of every page driven with wrk; each is paired with a run of BARE_PATH."""
     return [
-        ("bare view", BARE_PATH),
         ("static file", STATIC_PATH),
         ("campaign home", f"/campaigns/{slug}/"),
         ("list, first page", f"/campaigns/{slug}/innovations/"),
         ("innovation page", f"/campaigns/{slug}/innovations/{innovation_id}/"),
         ("badge", f"/campaigns/{slug}/badge.svg"),
-        ("bare view, again", BARE_PATH),
     ]
 
 

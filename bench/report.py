@@ -13,7 +13,7 @@ import gunicorn
 import psycopg
 import redis
 
-from bench import stack
+from bench import stack, wrk
 from bench.pages import BARE_PATH
 
 COMMAND = "make bench  # = .venv/bin/python -m bench.run"
@@ -27,6 +27,7 @@ class Row:
     path: str
     outcome: str  # "ok", "missing (404)", "answered 500"…
     figures: object  # wrk.Figures or None
+    floor: object = None  # the bare view's wrk.Figures, measured just before this page
 
 
 @dataclass
@@ -41,23 +42,39 @@ class SizeResult:
     submissions_in_db: int
     peak_rss_mib: list
 
+    def floors(self):
+        return [row.floor for row in self.rows if row.floor]
+
+    def bare_row(self):
+        """The bare view: the mean of its runs (one before each page) at this size."""
+        runs = self.floors()
+        if not runs:
+            return Row("bare view", BARE_PATH, "not measured", None)
+        n = len(runs)
+        errors = {}
+        for run in runs:
+            for kind, count in run.errors.items():
+                errors[kind] = errors.get(kind, 0) + count
+        mean = wrk.Figures(
+            requests_per_second=sum(r.requests_per_second for r in runs) / n,
+            p50_ms=sum(r.p50_ms for r in runs) / n,
+            p99_ms=sum(r.p99_ms for r in runs) / n,
+            requests=sum(r.requests for r in runs),
+            errors=errors,
+        )
+        return Row("bare view", BARE_PATH, "ok", mean, mean)
+
     def row(self, label):
+        if label == "bare view":
+            return self.bare_row()
         return next((row for row in self.rows if row.label == label), None)
 
-    def bare_rps(self):
-        """The floor: the mean of the bare view's runs (first and last at this size)."""
-        runs = [
-            row.figures.requests_per_second
-            for row in self.rows
-            if row.path == BARE_PATH and row.figures
-        ]
-        return sum(runs) / len(runs) if runs else None
-
     def ratio(self, label):
-        row, bare = self.row(label), self.bare_rps()
-        if not (row and row.figures and bare):
+        """The page's requests/s ÷ the bare view's, measured just before it."""
+        row = self.row(label)
+        if not (row and row.figures and row.floor):
             return None
-        return row.figures.requests_per_second / bare
+        return row.figures.requests_per_second / row.floor.requests_per_second
 
 
 def _first_line(path, prefix):
@@ -67,7 +84,7 @@ def _first_line(path, prefix):
     return "unknown"
 
 
-def describe_machine(env, plan):
+def describe_machine(plan, *, load_before):
     with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{stack.DB_NAME}") as conn:
         postgres = conn.execute("SHOW server_version").fetchone()[0]
     redis_version = redis.Redis.from_url(stack.REDIS_URL).info("server")["redis_version"]
@@ -86,6 +103,7 @@ def describe_machine(env, plan):
         "PostgreSQL": postgres,
         "Redis": redis_version,
         "gunicorn": f"{gunicorn.__version__}, {plan.workers} sync workers, 127.0.0.1:{stack.PORT}",
+        "Load average before the run (1, 5, 15 min)": load_before,
         "Load": (
             f"{wrk_version}: -t{plan.threads} -c{plan.connections} -d{plan.seconds}s "
             f"(after {plan.warmup_seconds}s of warm-up), on the same machine"
@@ -109,21 +127,25 @@ def _verdict(ok):
 
 def throughput_table(results):
     lines = [
-        "| Page | Innovations | Requests/s | p50 ms | p99 ms | × bare view | Errors |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| Page | Innovations | Requests/s | p50 ms | p99 ms | × bare view | Bare view req/s beside it | Errors |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for size in results:
-        for row in size.rows:
+        runs = [f.requests_per_second for f in size.floors()]
+        spread = f"{min(runs):,.0f}–{max(runs):,.0f} over {len(runs)} runs" if runs else "–"
+        for row in [size.bare_row(), *size.rows]:
             if row.figures is None:
                 lines.append(
-                    f"| {row.label} | {size.innovations:,} | {row.outcome} | – | – | – | – |"
+                    f"| {row.label} | {size.innovations:,} | {row.outcome} | – | – | – | – | – |"
                 )
                 continue
             f = row.figures
+            beside = spread if row.path == BARE_PATH else f"{row.floor.requests_per_second:,.0f}"
             errors = ", ".join(f"{k} {v}" for k, v in f.errors.items()) or "0"
             lines.append(
                 f"| {row.label} | {size.innovations:,} | {f.requests_per_second:,.0f} | "
-                f"{_ms(f.p50_ms)} | {_ms(f.p99_ms)} | {_ratio(size.ratio(row.label))} | {errors} |"
+                f"{_ms(f.p50_ms)} | {_ms(f.p99_ms)} | {_ratio(size.ratio(row.label))} | "
+                f"{beside} | {errors} |"
             )
     return lines
 
@@ -135,17 +157,27 @@ def flatness(small, large, label):
     return b.figures.p50_ms / a.figures.p50_ms
 
 
+def flatness_beside_floor(small, large, label):
+    """The same ratio with each p50 first divided by the bare view's p50 measured beside it."""
+    a, b = small.row(label), large.row(label)
+    if not (a and b and a.figures and b.figures and a.floor and b.floor):
+        return None
+    return (b.figures.p50_ms / b.floor.p50_ms) / (a.figures.p50_ms / a.floor.p50_ms)
+
+
 def flatness_table(small, large):
     lines = [
-        f"| Page | p50 at {small.innovations:,} | p50 at {large.innovations:,} | ratio (target ≤ 1.5) |",
-        "| --- | ---: | ---: | ---: |",
+        f"| Page | p50 at {small.innovations:,} | p50 at {large.innovations:,} | "
+        "ratio (target ≤ 1.5) | ratio of p50 ÷ bare view's p50 beside it |",
+        "| --- | ---: | ---: | ---: | ---: |",
     ]
-    for row in small.rows:
+    for row in [small.bare_row(), *small.rows]:
         other = large.row(row.label)
-        ratio = flatness(small, large, row.label)
         lines.append(
             f"| {row.label} | {_ms(row.figures.p50_ms) if row.figures else row.outcome} | "
-            f"{_ms(other.figures.p50_ms) if other and other.figures else '–'} | {_ratio(ratio)} |"
+            f"{_ms(other.figures.p50_ms) if other and other.figures else '–'} | "
+            f"{_ratio(flatness(small, large, row.label))} | "
+            f"{_ratio(flatness_beside_floor(small, large, row.label))} |"
         )
     return lines
 
@@ -254,10 +286,7 @@ def targets(results):
         (
             "Submissions: the rate one PostgreSQL sustains with 0 errors",
             ", ".join(
-                "missing (404)"
-                if s.missing
-                else f"{s.per_second:.1f}/s, {sum(s.errors.values())} errors"
-                for s in subs
+                s.missing or f"{s.per_second:.1f}/s, {sum(s.errors.values())} errors" for s in subs
             ),
             all(
                 not s.missing and s.saved > 0 and not s.errors and size.submissions_in_db == s.saved
@@ -303,13 +332,17 @@ def markdown(results, machine, plan, *, seconds):
         "",
         "The bare view is a Django view returning a constant response through the whole "
         "middleware stack (`config/bench_urls.py`): the framework's floor. The static file "
-        "is served by WhiteNoise: the stack's limit. The bare view runs first and last at each size; "
-        "ratios are to the mean of those two runs, and the gap between them shows how noisy the "
-        "machine was.",
+        "is served by WhiteNoise: the stack's limit. The bare view is run just before every other "
+        "row, and each row's ratio is to that run (the machine's load can change during the run); "
+        "the bare view's own row is the mean of those runs, with their range.",
         "",
         *throughput_table(results),
         "",
         "## Cost with size",
+        "",
+        "The target compares raw p50s. The last column divides each p50 by the bare view's p50 "
+        "measured just before it, which cancels most of the machine's changing load: if the two "
+        "ratios disagree, the machine was busy and the run should be repeated on a quiet one.",
         "",
         *flatness_table(small, large),
         "",

@@ -24,7 +24,7 @@ from pathlib import Path
 import psycopg
 
 from bench import report, stack, submissions, wrk
-from bench.pages import conditional, measured
+from bench.pages import BARE_PATH, conditional, measured
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ def parse_args(argv=None):
     )
     plan = Plan(
         sizes=((100, 20), (100_000, 1_500)),
-        seconds=3 if quick else 15,
+        seconds=3 if quick else 10,
         warmup_seconds=1 if quick else 2,
         connections=16,
         threads=2,
@@ -80,22 +80,36 @@ def url_status(path):
         conn.close()
 
 
+def drive(path, plan, *, warm_up=True):
+    url = stack.BASE_URL + path
+    if warm_up:
+        wrk.run(
+            url, seconds=plan.warmup_seconds, connections=plan.connections, threads=plan.threads
+        )
+    return wrk.run(url, seconds=plan.seconds, connections=plan.connections, threads=plan.threads)
+
+
 def measure_page(label, path, plan):
-    """One row: wrk figures, or why there are none (a 404 while a page is not built yet)."""
+    """One row: the page's wrk figures and, just before them, the bare view's (its floor).
+
+    Pairing each page with a fresh run of the floor keeps the ratio honest on a
+    machine whose load changes during the run. A page that is not there yet
+    (404) or fails is recorded as such.
+    """
     status = url_status(path)
     if status != 200:
         outcome = "missing (404)" if status == 404 else f"answered {status}"
         print(f"  {label:<18} {outcome}", flush=True)
         return report.Row(label, path, outcome, None)
-    url = stack.BASE_URL + path
-    wrk.run(url, seconds=plan.warmup_seconds, connections=plan.connections, threads=plan.threads)
-    figures = wrk.run(url, seconds=plan.seconds, connections=plan.connections, threads=plan.threads)
+    floor = drive(BARE_PATH, plan)
+    figures = drive(path, plan)
     print(
         f"  {label:<18} {figures.requests_per_second:8.0f} req/s  p50 {figures.p50_ms:6.1f} ms"
-        f"  p99 {figures.p99_ms:6.1f} ms  {figures.errors or ''}",
+        f"  p99 {figures.p99_ms:6.1f} ms  {figures.errors or ''}"
+        f"  (bare view just before: {floor.requests_per_second:.0f} req/s)",
         flush=True,
     )
-    return report.Row(label, path, "ok", figures)
+    return report.Row(label, path, "ok", figures, floor)
 
 
 def check_conditional(path):
@@ -205,6 +219,7 @@ def measure_size(env, plan, innovations, organisations, log_path):
 def main(argv=None):
     plan, keep_db = parse_args(argv)
     started = time.monotonic()
+    load_before = ", ".join(Path("/proc/loadavg").read_text().split()[:3])
     stack.ensure_wrk()
     env = stack.server_env()
     log_path = Path(tempfile.gettempdir()) / "140in140-bench-gunicorn.log"
@@ -217,7 +232,7 @@ def main(argv=None):
         stack.manage(env, "collectstatic", "--noinput")
         for innovations, organisations in plan.sizes:
             results.append(measure_size(env, plan, innovations, organisations, log_path))
-        machine = report.describe_machine(env, plan)
+        machine = report.describe_machine(plan, load_before=load_before)
     finally:
         if not keep_db:
             stack.drop_database()
