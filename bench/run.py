@@ -14,6 +14,7 @@ stopped at the end, on error too.
 import argparse
 import http.client
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -225,6 +226,8 @@ def main(argv=None):
     log_path = Path(tempfile.gettempdir()) / "140in140-bench-gunicorn.log"
     log_path.write_text("")
     results = []
+    static_root = stack.ROOT / "staticfiles"
+    collected_here = not static_root.exists()
     try:
         stack.recreate_database()
         stack.flush_cache()
@@ -237,6 +240,8 @@ def main(argv=None):
         if not keep_db:
             stack.drop_database()
         stack.flush_cache()
+        if collected_here:
+            shutil.rmtree(static_root, ignore_errors=True)
     text = report.markdown(results, machine, plan, seconds=time.monotonic() - started)
     plan.output.parent.mkdir(parents=True, exist_ok=True)
     plan.output.write_text(text)
