@@ -46,3 +46,9 @@ ci: lint migrations-check test
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
+
+## bench: gunicorn + PostgreSQL + Redis under wrk at 100 and 100,000 innovations → docs/performance.md
+## (about 6 minutes; `make bench BENCH_ARGS=--quick` is a 2-minute smoke run that writes to /tmp)
+.PHONY: bench
+bench: install-dev
+	$(PY) -m bench.run $(BENCH_ARGS)

@@ -62,7 +62,7 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
-ROOT_URLCONF = "config.urls"
+ROOT_URLCONF = os.environ.get("DJANGO_ROOT_URLCONF", "config.urls")
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [

@@ -1,0 +1,189 @@
+"""A load driver for the submission form: N clients, each GETs the form then POSTs it.
+
+Each client keeps its own cookies (the CSRF cookie) and copies every hidden input
+of the form (CSRF token, one-time token, formset management data) into its POST,
+as a browser would. A 303 answer is a saved submission; anything else an error.
+"""
+
+import http.client
+import itertools
+import statistics
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from urllib.parse import urlencode
+
+TITLE_MARKER = "Resident-led repairs pilot "
+THEMES = ["digital_inclusion", "skills_employment", "customer_insight", "health_wellbeing"]
+
+
+class FormInputs(HTMLParser):
+    """The hidden inputs of the page's POST forms, by name."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.hidden = {}
+        self._in_post_form = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self._in_post_form = (attrs.get("method") or "get").lower() == "post"
+        elif (
+            tag == "input"
+            and self._in_post_form
+            and (attrs.get("type") or "").lower() == "hidden"
+            and attrs.get("name")
+        ):
+            self.hidden[attrs["name"]] = attrs.get("value") or ""
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._in_post_form = False
+
+
+def hidden_inputs(html):
+    parser = FormInputs()
+    parser.feed(html)
+    return parser.hidden
+
+
+def cookies_from(response, jar):
+    """Keep name=value of every Set-Cookie (the Secure flag is ignored: local plain HTTP)."""
+    for header in response.headers.get_all("Set-Cookie") or []:
+        name, _, rest = header.partition("=")
+        jar[name.strip()] = rest.split(";", 1)[0]
+
+
+def submission_fields(hidden, *, n, organisation):
+    """What a person types, on top of everything hidden the form carries."""
+    fields = {
+        "innovations-TOTAL_FORMS": "1",
+        "innovations-INITIAL_FORMS": "0",
+        "innovations-MIN_NUM_FORMS": "0",
+        "innovations-MAX_NUM_FORMS": "20",
+        **hidden,
+        "name": f"Bench Person {n}",
+        "email": f"bench{n}@example.org",
+        "organisation": organisation,
+        "role": "Innovation lead",
+        "twitter": "",
+        "consent": "on",
+        "innovations-0-title": f"{TITLE_MARKER}{n}",
+        "innovations-0-description": "Residents book and rate repairs by text message.\n"
+        "It began on one estate and now covers every home we manage.",
+        "innovations-0-theme": THEMES[n % len(THEMES)],
+        "innovations-0-link": "",
+    }
+    return fields
+
+
+@dataclass
+class Tally:
+    saved: int = 0
+    statuses: Counter = field(default_factory=Counter)
+    post_ms: list = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record(self, status, elapsed_ms):
+        with self.lock:
+            if status == 303:
+                self.saved += 1
+                self.post_ms.append(elapsed_ms)
+            else:
+                self.statuses[str(status)] += 1
+
+
+@dataclass
+class Result:
+    seconds: float
+    saved: int
+    errors: dict
+    per_second: float
+    post_p50_ms: float | None
+    post_p99_ms: float | None
+    missing: str = ""  # why nothing was driven: "missing (404)", "no form on the page"
+
+
+def _request(conn, method, path, jar, body=None):
+    headers = {"Host": f"{conn.host}:{conn.port}"}
+    if jar:
+        headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in jar.items())
+    if body is not None:
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    conn.request(method, path, body=body, headers=headers)
+    response = conn.getresponse()
+    content = response.read()
+    cookies_from(response, jar)
+    if response.getheader("Connection", "").lower() == "close":
+        conn.close()
+    return response.status, content
+
+
+def _client(host, port, path, organisations, counter, tally, stop_at):
+    conn = http.client.HTTPConnection(host, port, timeout=10)
+    jar = {}
+    while time.monotonic() < stop_at:
+        n = next(counter)
+        try:
+            status, page = _request(conn, "GET", path, jar)
+            if status != 200:
+                tally.record(f"GET {status}", 0)
+                continue
+            fields = submission_fields(
+                hidden_inputs(page.decode("utf-8", "replace")),
+                n=n,
+                organisation=organisations[n % len(organisations)],
+            )
+            started = time.monotonic()
+            status, _ = _request(conn, "POST", path, jar, urlencode(fields))
+            tally.record(status, (time.monotonic() - started) * 1000)
+        except (OSError, http.client.HTTPException) as error:
+            tally.record(type(error).__name__, 0)
+            conn.close()
+    conn.close()
+
+
+def _percentile(values, q):
+    if not values:
+        return None
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+
+
+def drive(host, port, path, *, organisations, clients, seconds):
+    """`clients` concurrent people submitting for `seconds`; what was saved and refused."""
+    probe = http.client.HTTPConnection(host, port, timeout=10)
+    status, page = _request(probe, "GET", path, {})
+    probe.close()
+    if status != 200:
+        return Result(0, 0, {}, 0.0, None, None, missing=f"missing ({status})")
+    if "csrfmiddlewaretoken" not in hidden_inputs(page.decode("utf-8", "replace")):
+        return Result(0, 0, {}, 0.0, None, None, missing="no form on the page")
+    tally, counter = Tally(), itertools.count(1)
+    started = time.monotonic()
+    stop_at = started + seconds
+    threads = [
+        threading.Thread(
+            target=_client,
+            args=(host, port, path, organisations, counter, tally, stop_at),
+            daemon=True,
+        )
+        for _ in range(clients)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=seconds + 30)
+    elapsed = time.monotonic() - started
+    return Result(
+        seconds=elapsed,
+        saved=tally.saved,
+        errors=dict(tally.statuses),
+        per_second=tally.saved / elapsed,
+        post_p50_ms=_percentile(tally.post_ms, 50),
+        post_p99_ms=_percentile(tally.post_ms, 99),
+    )
