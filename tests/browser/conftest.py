@@ -94,6 +94,16 @@ def demo(transactional_db):
     )
 
 
+@pytest.fixture
+def organiser(transactional_db):
+    """A staff superuser to sign in as: .username, .password, .user (see harness.sign_in)."""
+    from django.contrib.auth.models import User
+
+    password = "a-long-organiser-password"
+    user = User.objects.create_superuser("organiser", "organiser@example.org", password)
+    return SimpleNamespace(username=user.username, password=password, user=user)
+
+
 @pytest.fixture(scope="session")
 def _vnu(tmp_path_factory):
     service = harness.Vnu(tmp_path_factory.mktemp("vnu"))

@@ -388,3 +388,8 @@ def sign_in(page: Page, username: str, password: str, *, next_url: str = "/admin
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name=re.compile("log in|sign in", re.I)).click()
+
+
+def tally_number(page: Page) -> int:
+    """The big number of the campaign page's tally, as an int."""
+    return int(page.locator(".tally__number").first.inner_text().replace(",", "").strip())

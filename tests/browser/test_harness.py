@@ -64,6 +64,31 @@ def test_vnu_catches_invalid_html(serve, vnu_check):
         vnu_check("<!doctype html><title>t</title><div><span></div>")
 
 
+def test_vnu_checks_the_html_a_form_post_returned(serve, vnu_check, live_server):
+    page = serve(good('<form method="post" action="/__posted__/"><button>Send</button></form>'))
+    page.route(
+        live_server.url + "/__posted__/",
+        lambda route: route.fulfill(
+            body=good('<p id="e">Error state</p><p id="e">again</p>'), content_type="text/html"
+        ),
+    )
+    page.get_by_role("button", name="Send").click()
+    page.wait_for_url("**/__posted__/")
+    with pytest.raises(AssertionError, match="Duplicate ID"):
+        vnu_check(page)
+
+
+def test_sign_in_and_tally_number(page, demo, organiser):
+    harness.sign_in(page, organiser.username, organiser.password)
+    assert (
+        page.get_by_role("link", name="Log out").count()
+        + page.get_by_role("button", name="Log out").count()
+        == 1
+    )
+    page.goto(demo.closed.get_absolute_url())
+    assert harness.tally_number(page) == 53
+
+
 def test_basics_catch_wrong_language_and_two_h1s(serve):
     with pytest.raises(AssertionError, match="en-GB"):
         harness.assert_page_basics(serve(good("<p>x</p>", lang="en")))
