@@ -4,8 +4,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 RUFF := $(VENV)/bin/ruff
+# apt-get needs root: use sudo when not root (CI runs as root).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run install install-dev test lint format migrations-check ci clean
+.PHONY: run install install-dev test lint format migrations-check ci clean browser-deps browser-system test-browser
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,9 +29,29 @@ run: install
 	DEBUG=1 $(PY) manage.py load_demo
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
-## test: the whole suite (SQLite by default; DATABASE_URL=postgres://… for PostgreSQL)
-test: install-dev
+## test: the whole suite, browser tests included (SQLite by default; DATABASE_URL=postgres://… for PostgreSQL)
+test: install-dev browser-deps
 	$(PY) -m pytest
+
+## browser-deps: Debian's Chromium, Java and npm if missing, then axe-core and vnu.jar from npm
+browser-deps: browser-system node_modules/.installed
+
+browser-system:
+	@if [ ! -x /usr/bin/chromium ] || ! command -v java >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then \
+	  echo "Installing Debian's chromium, default-jre-headless and npm"; \
+	  $(SUDO) apt-get update && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y chromium default-jre-headless \
+	    $$(command -v npm >/dev/null 2>&1 || echo npm); \
+	fi
+
+# --ignore-scripts: vnu-jar's postinstall would download a Java runtime; we use Debian's.
+node_modules/.installed: package.json package-lock.json | browser-system
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+## test-browser: only the real-browser tests (axe-core, Nu HTML Checker); SCREENSHOTS=1 refreshes docs/screenshots/
+test-browser: install-dev browser-deps
+	$(PY) -m pytest -m browser
 
 lint: install-dev
 	$(RUFF) check .
@@ -45,7 +67,7 @@ migrations-check: install-dev
 ci: lint migrations-check test
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache
+	rm -rf $(VENV) staticfiles .pytest_cache node_modules
 
 ## bench: gunicorn + PostgreSQL + Redis under wrk at 100 and 100,000 innovations → docs/performance.md
 ## (about 6 minutes; `make bench BENCH_ARGS=--quick` is a 2-minute smoke run that writes to /tmp)
