@@ -26,9 +26,9 @@ def healthz(request):
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except DatabaseError as exc:
+        # Django closes the broken connection when the request finishes (the error
+        # marks it unusable), and the next request opens a fresh one.
         logger.warning("health check failed: database unavailable: %s", exc)
-        # Drop the broken connection now so the next request opens a fresh one.
-        connection.close()
         return JsonResponse({"status": "unavailable"}, status=503)
     return JsonResponse({"status": "ok"})
 
