@@ -213,6 +213,10 @@ if PRODUCTION:
         DATABASES["default"]["OPTIONS"].setdefault(
             "connect_timeout", int(os.environ.get("DB_CONNECT_TIMEOUT", "5"))
         )
+# Where collectstatic writes (default: staticfiles/ in the project, as in the image).
+if os.environ.get("STATIC_ROOT"):
+    STATIC_ROOT = Path(os.environ["STATIC_ROOT"])
+
 # Load balancers and the Docker HEALTHCHECK call /healthz over plain HTTP inside
 # the network: never redirect it to HTTPS.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
