@@ -20,7 +20,8 @@ REQUEST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{7,127}$")
 class RequestIdMiddleware:
     """Gives every request an id (X-Request-ID), puts it on every log record made while
     the request is handled, returns it in the response header, and logs one line per
-    request: method, path, status, duration in milliseconds."""
+    request: method, path, status, duration in milliseconds (successful health checks
+    excepted)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -35,6 +36,8 @@ class RequestIdMiddleware:
             response = self.get_response(request)
             response["X-Request-ID"] = request_id
             duration_ms = round((time.perf_counter() - started) * 1000, 1)
+            if request.path == "/healthz" and response.status_code == 200:
+                return response  # load balancers ask every few seconds: log failures only
             logger.info(
                 "%s %s %s %.1fms",
                 request.method,

@@ -191,3 +191,8 @@ def test_extra_fields_and_exceptions_are_kept_in_the_json_line():
 def test_refused_submissions_are_logged_at_info():
     assert settings.LOGGING["loggers"]["innovations.submissions"]["level"] == "INFO"
     assert logging.getLogger("innovations.submissions").isEnabledFor(logging.INFO)
+
+
+def test_successful_health_checks_are_not_logged(client, log_lines):
+    assert client.get("/healthz").status_code == 200
+    assert log_lines() == []
