@@ -165,3 +165,148 @@ else:
 # feeds and share links when there is no request at hand).
 SITE_NAME = os.environ.get("SITE_NAME", "140in140")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# ---------------------------------------------------------------------------
+# Issue 7: security and operations. Everything below is additive; the README's
+# configuration table lists the variables and docs/operations.md explains them.
+# ---------------------------------------------------------------------------
+from django.core.exceptions import ImproperlyConfigured  # noqa: E402
+
+# Keys that must never sign anything in production (the development default above).
+KNOWN_DEV_SECRET_KEYS = {"django-insecure-development-only-key-do-not-use-in-production"}
+
+
+def production_secret_key(value):
+    """The production SECRET_KEY, refused when missing, a known development key, or
+    weak by Django's own measure (security.W009: fewer than 50 characters or fewer
+    than 5 different characters, or the 'django-insecure-' prefix)."""
+    if not value:
+        raise ImproperlyConfigured("DJANGO_ENV=production needs SECRET_KEY in the environment.")
+    if value in KNOWN_DEV_SECRET_KEYS or value.startswith("django-insecure-"):
+        raise ImproperlyConfigured("SECRET_KEY is a development key; generate a new one.")
+    if len(value) < 50 or len(set(value)) < 5:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is too weak: use at least 50 characters with at least 5 different "
+            "ones, e.g. the output of `python -c 'import secrets; print(secrets.token_urlsafe(50))'`."
+        )
+    return value
+
+
+if PRODUCTION:
+    DEBUG = False
+    SECRET_KEY = production_secret_key(os.environ.get("SECRET_KEY", ""))
+    # Behind a reverse proxy that terminates TLS. SECURE_PROXY_SSL_HEADER trusts the
+    # X-Forwarded-Proto header: only safe when the proxy always sets (overwrites) it
+    # and the app cannot be reached except through the proxy.
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    # HSTS: one year, subdomains, preload. For a first deploy, while you are not yet
+    # sure HTTPS works everywhere, set SECURE_HSTS_SECONDS=0 (browsers remember HSTS).
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=True)
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Fail fast (503) rather than hang when the database cannot be reached.
+        DATABASES["default"].setdefault("OPTIONS", {})
+        DATABASES["default"]["OPTIONS"].setdefault(
+            "connect_timeout", int(os.environ.get("DB_CONNECT_TIMEOUT", "5"))
+        )
+# Where collectstatic writes (default: staticfiles/ in the project, as in the image).
+if os.environ.get("STATIC_ROOT"):
+    STATIC_ROOT = Path(os.environ["STATIC_ROOT"])
+
+# Load balancers and the Docker HEALTHCHECK call /healthz over plain HTTP inside
+# the network: never redirect it to HTTPS.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# Headers (SecurityMiddleware; X-Content-Type-Options: nosniff is Django's default).
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), "
+    "gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), usb=()"
+)
+
+# Content Security Policy (django-csp 4). No inline scripts or styles anywhere; only
+# the embed and badge views may be framed (config.security.allow_framing).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# Staff sessions (the only sessions: the public site has no accounts) expire.
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 60 * 60)))
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# How many reverse proxies append to X-Forwarded-For in front of the app; see
+# config/clientip.py. 0: trust only REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+
+# The admin lives at ADMIN_URL (config/urls.py), e.g. "organisers-7f3k/".
+ADMIN_URL = os.environ.get("ADMIN_URL", "admin/").strip("/") + "/"
+
+# django-axes: lock out an account, and separately an address, after repeated failed
+# sign-ins, for an hour. Attempts are stored in the database, so every worker and
+# every app server sees them.
+INSTALLED_APPS += ["csp", "axes"]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "1"))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "config.clientip.client_ip"
+AXES_LOCKOUT_TEMPLATE = "lockout.html"
+AXES_VERBOSE = False
+
+# Middleware: request id and timing first (so the log line covers everything); the
+# health check, CSP and Permissions-Policy right after SecurityMiddleware; axes last.
+MIDDLEWARE.insert(0, "config.middleware.RequestIdMiddleware")
+_after_security = MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1
+MIDDLEWARE[_after_security:_after_security] = [
+    "csp.middleware.CSPMiddleware",
+    "config.middleware.SecurityHeadersMiddleware",
+    "config.health.HealthCheckMiddleware",
+]
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+
+# Logging: JSON lines on stdout, each with the request id. One line per request
+# (config.requests), every refused or discarded submission (innovations.submissions).
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "config.logging.RequestIdFilter"}},
+    "formatters": {"json": {"()": "config.logging.JsonFormatter"}},
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "filters": ["request_id"],
+            "formatter": "json",
+        }
+    },
+    "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
+    "loggers": {
+        "django": {"handlers": ["stdout"], "level": LOG_LEVEL, "propagate": False},
+        # runserver's own access log would duplicate config.requests.
+        "django.server": {"handlers": [], "level": "WARNING", "propagate": False},
+        "config.requests": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
+        "innovations.submissions": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
+        "axes": {"handlers": ["stdout"], "level": "WARNING", "propagate": False},
+    },
+}

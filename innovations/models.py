@@ -38,6 +38,9 @@ class Submission(models.Model):
     # The thank-you page lives at /…/thanks/<receipt>/: not guessable, unlike the pk.
     receipt = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # Set by `manage.py purge_personal_data` when name, email, role and Twitter handle
+    # were replaced by placeholders (see innovations/retention.py).
+    personal_data_removed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]

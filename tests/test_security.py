@@ -1,0 +1,282 @@
+"""Production settings, security headers on every public page, admin lockout."""
+
+import os
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.http import HttpResponse
+from django.test import RequestFactory
+from django.urls import path
+
+from config.clientip import client_ip
+from config.security import allow_framing
+from innovations.models import Innovation
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+STRONG_KEY = "k3y-for-tests-only-9f8e7d6c5b4a3928171605f4e3d2c1b0a9z8y7x6w5v4u3"
+
+
+def run_manage(*args, **env):
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=BASE_DIR,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+# --- production settings -----------------------------------------------------
+
+
+def test_check_deploy_is_clean_under_production_settings():
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DJANGO_ENV="production",
+        SECRET_KEY=STRONG_KEY,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_production_forces_debug_off():
+    result = run_manage(
+        "shell",
+        "--verbosity=0",
+        "-c",
+        "from django.conf import settings; print(settings.DEBUG, settings.SECURE_HSTS_SECONDS)",
+        DJANGO_ENV="production",
+        SECRET_KEY=STRONG_KEY,
+        DEBUG="1",
+    )
+    assert result.stdout.split() == ["False", "31536000"], result.stderr
+
+
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        ("", "needs SECRET_KEY"),
+        ("django-insecure-development-only-key-do-not-use-in-production", "development key"),
+        ("short-but-varied-key-0123456789", "too weak"),
+        ("a" * 30 + "b" * 30, "too weak"),
+    ],
+    ids=["missing", "dev-key", "short", "few-characters"],
+)
+def test_production_refuses_missing_or_weak_secret_keys(key, message):
+    result = run_manage("check", DJANGO_ENV="production", SECRET_KEY=key)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert message in result.stderr
+
+
+def test_hsts_can_be_switched_off_for_a_first_deploy():
+    result = run_manage(
+        "check", "--deploy", DJANGO_ENV="production", SECRET_KEY=STRONG_KEY, SECURE_HSTS_SECONDS="0"
+    )
+    assert "security.W004" in result.stderr + result.stdout
+
+
+def test_admin_url_comes_from_the_environment():
+    result = run_manage(
+        "shell",
+        "--verbosity=0",
+        "-c",
+        "from django.urls import reverse; print(reverse('admin:index'))",
+        ADMIN_URL="organisers-7f3k",
+    )
+    assert result.stdout.strip() == "/organisers-7f3k/", result.stderr
+
+
+# --- headers on every public page ----------------------------------------------
+
+# Paths of the public pages; "{innovation}" is an approved demo innovation's pk.
+# Extend this list when a page is added (feeds, exports, the badge and embed views).
+PUBLIC_PAGES = [
+    "/",
+    "/campaigns/",
+    "/campaigns/140in140-2014/",
+    "/campaigns/140in140-2014/submit/",
+    "/campaigns/140in140-2014/innovations/{innovation}/",
+    "/organisations/bromford/",
+    "/healthz",
+    "/no-such-page/",
+    "/campaigns/no-such-campaign/",
+]
+
+CSP_DIRECTIVES = [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+]
+
+
+@pytest.fixture
+def demo(db):
+    call_command("load_demo")
+
+
+def assert_strict_headers(response):
+    csp = response["Content-Security-Policy"]
+    assert sorted(part.strip() for part in csp.split(";")) == sorted(CSP_DIRECTIVES)
+    assert "unsafe-inline" not in csp
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert "camera=()" in response["Permissions-Policy"]
+    assert "geolocation=()" in response["Permissions-Policy"]
+    assert len(response["X-Request-ID"]) >= 8
+
+
+@pytest.mark.parametrize("page", PUBLIC_PAGES)
+def test_every_public_page_sends_the_strict_headers(client, demo, page):
+    innovation = Innovation.objects.public().filter(campaign__slug="140in140-2014").first()
+    response = client.get(page.format(innovation=innovation.pk))
+    assert response.status_code in (200, 302, 404)
+    assert_strict_headers(response)
+    if page != "/healthz":  # JSON, answered before the framing middleware; CSP covers it
+        assert response["X-Frame-Options"] == "DENY"
+
+
+def test_hsts_and_secure_cookies_under_https_in_production(client, settings, db):
+    settings.SECURE_HSTS_SECONDS = 31536000
+    settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    settings.SECURE_HSTS_PRELOAD = True
+    response = client.get("/campaigns/", secure=True)
+    assert response["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
+
+
+def test_plain_http_is_redirected_but_not_the_health_check(client, settings, db):
+    settings.SECURE_SSL_REDIRECT = True
+    response = client.get("/campaigns/")
+    assert response.status_code == 301
+    assert response["Location"] == "https://testserver/campaigns/"
+    assert client.get("/healthz").status_code == 200
+
+
+# --- framing: only views decorated with allow_framing --------------------------
+
+
+@allow_framing
+def framed_view(request):
+    return HttpResponse("<p>53 innovations</p>")
+
+
+urlpatterns = [path("framed/", framed_view)]
+
+
+@pytest.mark.urls("tests.test_security")
+def test_allow_framing_lets_other_sites_frame_a_view(client):
+    response = client.get("/framed/")
+    assert "X-Frame-Options" not in response
+    csp = response["Content-Security-Policy"]
+    assert "frame-ancestors *" in csp
+    assert "'none'" not in csp.split("frame-ancestors")[1].split(";")[0]
+    assert "script-src 'self'" in csp
+    assert framed_view.__name__ == "framed_view"
+
+
+# --- client IP, as axes and the rate limit see it ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("count", "forwarded", "expected"),
+    [
+        (0, "1.1.1.1, 2.2.2.2", "10.0.0.1"),  # no proxy: X-Forwarded-For is ignored
+        (1, "1.1.1.1, 2.2.2.2", "2.2.2.2"),  # one proxy: the address it saw
+        (2, "1.1.1.1, 2.2.2.2", "1.1.1.1"),
+        (2, "2.2.2.2", "10.0.0.1"),  # fewer hops than proxies: not trusted
+        (1, "", "10.0.0.1"),
+    ],
+)
+def test_client_ip_trusts_only_the_configured_proxies(settings, count, forwarded, expected):
+    settings.TRUSTED_PROXY_COUNT = count
+    request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
+    assert client_ip(request) == expected
+
+
+# --- admin sign-in: lockout and session expiry ----------------------------------
+
+
+@pytest.fixture
+def organiser(db):
+    return User.objects.create_superuser("organiser", "organiser@example.org", "right-password")
+
+
+@pytest.fixture
+def axes_on(settings):
+    settings.AXES_ENABLED = True
+
+
+def sign_in(client, username, password, ip="10.0.0.1", **extra):
+    return client.post(
+        "/admin/login/?next=/admin/",
+        {"username": username, "password": password},
+        REMOTE_ADDR=ip,
+        **extra,
+    )
+
+
+def test_five_wrong_passwords_lock_the_account_for_an_hour(client, organiser, axes_on):
+    for attempt in range(4):
+        response = sign_in(client, "organiser", "wrong", ip=f"10.0.0.{attempt + 1}")
+        assert response.status_code == 200  # the login form again, with its error
+    response = sign_in(client, "organiser", "wrong", ip="10.0.0.5")
+    assert response.status_code == 429
+    assert b"Too many failed sign-ins" in response.content
+    assert b"1 hour" in response.content
+
+    # Even the right password, from a new address, is refused during the cool-off...
+    assert sign_in(client, "organiser", "right-password", ip="10.9.9.9").status_code == 429
+    # ...and accepted once it is over.
+    with time_machine.travel(timedelta(hours=1, minutes=1)):
+        response = sign_in(client, "organiser", "right-password", ip="10.9.9.9")
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/"
+
+
+def test_five_failures_from_one_address_lock_that_address(client, organiser, axes_on):
+    for n in range(5):
+        response = sign_in(client, f"guess{n}", "wrong", ip="203.0.113.7")
+    assert response.status_code == 429
+    assert sign_in(client, "organiser", "right-password", ip="203.0.113.7").status_code == 429
+    assert sign_in(client, "organiser", "right-password", ip="198.51.100.1").status_code == 302
+
+
+def test_lockout_uses_the_address_the_trusted_proxy_saw(client, organiser, axes_on, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    for n in range(5):
+        sign_in(client, f"guess{n}", "wrong", ip="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.7")
+    locked = sign_in(
+        client, "organiser", "right-password", ip="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.7"
+    )
+    assert locked.status_code == 429
+    # Another client behind the same proxy is not locked out.
+    other = sign_in(
+        client, "organiser", "right-password", ip="127.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.1"
+    )
+    assert other.status_code == 302
+
+
+def test_staff_sessions_end_after_eight_hours(client, organiser, axes_on):
+    assert sign_in(client, "organiser", "right-password").status_code == 302
+    assert client.session.get_expire_at_browser_close()
+    assert client.get("/admin/").status_code == 200
+    with time_machine.travel(timedelta(hours=8, minutes=1)):
+        response = client.get("/admin/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
