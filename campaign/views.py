@@ -7,9 +7,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
-from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.generic import ListView
 
+from config.security import allow_framing
 from innovations.models import Innovation
 
 from . import badges, charts, collated, exports
@@ -210,14 +210,14 @@ def chart(request, campaign):
     return render(request, "campaign/chart.svg", context, content_type="image/svg+xml")
 
 
-@xframe_options_exempt
+@allow_framing
 @public_page("badge", MINUTE)
 def badge(request, campaign):
     context = badges.badge_context(campaign, cached_tally(campaign))
     return render(request, "campaign/badge.svg", context, content_type="image/svg+xml")
 
 
-@xframe_options_exempt
+@allow_framing
 @public_page("embed", MINUTE)
 def embed(request, campaign):
     now = timezone.now()

@@ -25,7 +25,19 @@ def public_paths():
         paths += [
             innovation.get_absolute_url(),
             innovation.campaign.get_absolute_url(),
-            f"/campaigns/{innovation.campaign.slug}/submit/",
+            *(
+                f"/campaigns/{innovation.campaign.slug}/{tail}"
+                for tail in (
+                    "submit/",
+                    "innovations/",
+                    "feed/",
+                    "export.csv",
+                    "export.json",
+                    "chart.svg",
+                    "badge.svg",
+                    "embed/",
+                )
+            ),
             f"/organisations/{innovation.organisation.slug}/",
         ]
     return sorted(set(paths))
@@ -46,7 +58,10 @@ def test_submitter_emails_never_appear_on_public_pages(client):
     for page in paths:
         response = client.get(page, follow=True)
         assert response.status_code == 200, page
-        body = response.content.decode().lower()
+        raw = (
+            b"".join(response.streaming_content) if response.streaming else response.content
+        )
+        body = raw.decode().lower()
         leaked = [email for email in emails if email.lower() in body]
         assert leaked == [], f"{page} shows {leaked}"
 

@@ -106,7 +106,13 @@ PUBLIC_PAGES = [
     "/campaigns/",
     "/campaigns/140in140-2014/",
     "/campaigns/140in140-2014/submit/",
+    "/campaigns/140in140-2014/innovations/",
+    "/campaigns/140in140-2014/innovations/?theme=digital_inclusion&q=online",
     "/campaigns/140in140-2014/innovations/{innovation}/",
+    "/campaigns/140in140-2014/feed/",
+    "/campaigns/140in140-2014/export.csv",
+    "/campaigns/140in140-2014/export.json",
+    "/campaigns/140in140-2014/chart.svg",
     "/organisations/bromford/",
     "/healthz",
     "/no-such-page/",
@@ -166,6 +172,22 @@ def test_plain_http_is_redirected_but_not_the_health_check(client, settings, db)
     assert response.status_code == 301
     assert response["Location"] == "https://testserver/campaigns/"
     assert client.get("/healthz").status_code == 200
+
+
+FRAMEABLE_PAGES = ["/campaigns/140in140-2014/badge.svg", "/campaigns/140in140-2014/embed/"]
+
+
+@pytest.mark.parametrize("page", FRAMEABLE_PAGES)
+def test_the_badge_and_embed_may_be_framed_by_any_site_but_are_otherwise_strict(client, demo, page):
+    response = client.get(page)
+    assert response.status_code == 200
+    assert "X-Frame-Options" not in response.headers
+    csp = response["Content-Security-Policy"]
+    assert "frame-ancestors *" in csp
+    assert sorted(p.strip() for p in csp.split(";") if "frame-ancestors" not in p) == sorted(
+        d for d in CSP_DIRECTIVES if "frame-ancestors" not in d
+    )
+    assert response["X-Content-Type-Options"] == "nosniff"
 
 
 # --- framing: only views decorated with allow_framing --------------------------

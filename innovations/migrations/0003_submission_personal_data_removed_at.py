@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('innovations', '0001_initial'),
+        ('innovations', '0002_issue5_moderator_group'),
     ]
 
     operations = [
