@@ -18,17 +18,17 @@ from .services import NEW_ORGANISATION
 
 MAX_INNOVATIONS = 20
 FORMSET_PREFIX = "innovations"
-TOKEN_SALT = "innovations.submission-token"
+SIGNING_SALT = "innovations.submission-token"
 
 
 def new_token() -> str:
     """A signed, random one-time token; its UUID becomes the submission's receipt."""
-    return signing.dumps(str(uuid.uuid4()), salt=TOKEN_SALT)
+    return signing.dumps(str(uuid.uuid4()), salt=SIGNING_SALT)
 
 
 def read_token(value: str) -> uuid.UUID | None:
     try:
-        return uuid.UUID(signing.loads(value or "", salt=TOKEN_SALT))
+        return uuid.UUID(signing.loads(value or "", salt=SIGNING_SALT))
     except (signing.BadSignature, ValueError, TypeError):
         return None
 
@@ -54,7 +54,7 @@ class SubmitterForm(forms.ModelForm):
     )
     # The answer to "Did you mean Knightstone?": an organisation id, or "new".
     organisation_choice = forms.CharField(
-        label="Did you mean…",
+        label="Which is your organisation?",
         required=False,
         max_length=20,
         widget=forms.HiddenInput,
@@ -160,7 +160,6 @@ class SubmitterForm(forms.ModelForm):
         """The "Did you mean Knightstone?" step: offer the near misses, or a new organisation."""
         self.suggestions = suggestions
         field = self.fields["organisation_choice"]
-        field.label = f"Did you mean {' or '.join(org.name for org in suggestions)}?"
         field.widget = forms.RadioSelect(
             choices=[(str(org.pk), org.name) for org in suggestions]
             + [(NEW_ORGANISATION, f"No, add “{typed}” as a new organisation")]
@@ -291,19 +290,28 @@ def typed_innovations(data, *, limit=MAX_INNOVATIONS) -> list[dict]:
     ]
 
 
+def _anchor(bound_field) -> str:
+    """The id to link to for a field: a radio group's first button, else the control."""
+    if isinstance(bound_field.field.widget, forms.RadioSelect):
+        return f"{bound_field.auto_id}_0"
+    return bound_field.id_for_label or bound_field.auto_id
+
+
 def error_summary(submitter: SubmitterForm, formset: BaseInnovationFormSet) -> list[dict]:
     """Every error, in page order, with the id of the field it is about (GOV.UK pattern)."""
     items = [{"text": error, "href": "#submission-form"} for error in submitter.non_field_errors()]
     for name in submitter.fields:
         for error in submitter.errors.get(name, []):
-            items.append({"text": error, "href": f"#{submitter[name].id_for_label}"})
+            items.append({"text": error, "href": f"#{_anchor(submitter[name])}"})
     if formset.is_bound and not formset.management_form.is_valid():
-        items.append({"text": formset.non_form_errors()[0], "href": "#innovation-forms"})
+        # Django follows this error with "too few forms"; the cause is what matters.
+        text = formset.error_messages["missing_management_form"]
+        items.append({"text": text, "href": "#innovation-forms"})
         return items
     for form in formset.forms:
         for name in form.fields:
             for error in form.errors.get(name, []):
-                items.append({"text": error, "href": f"#{form[name].id_for_label}"})
+                items.append({"text": error, "href": f"#{_anchor(form[name])}"})
     first = formset.forms[0]["title"].id_for_label if formset.forms else "innovation-forms"
     for error in formset.non_form_errors():
         items.append({"text": error, "href": f"#{first}"})

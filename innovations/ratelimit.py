@@ -11,7 +11,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 
 def parse_rate(text: str) -> tuple[int, int] | None:
-    """"10/600" -> (10, 600); "0" or "" -> None (no limit). Anything else is a mistake."""
+    """ "10/600" -> (10, 600); "0" or "" -> None (no limit). Anything else is a mistake."""
     text = (text or "").strip()
     if text in ("", "0"):
         return None

@@ -69,11 +69,15 @@ def _tally(campaign):
 
 
 def _form_page(request, campaign, submitter, formset, *, status=200, notice=""):
+    errors = error_summary(submitter, formset) if submitter.is_bound else []
+    if not formset.forms:
+        # Broken or zero form counts: show their words (or a blank form) to carry on with.
+        formset = InnovationFormSet(prefix=FORMSET_PREFIX, initial=typed_innovations(request.POST))
     context = {
         "campaign": campaign,
         "form": submitter,
         "formset": formset,
-        "errors": error_summary(submitter, formset) if submitter.is_bound else [],
+        "errors": errors,
         "notice": notice,
         "known_organisations": Organisation.objects.values_list("name", flat=True),
         "tally": _tally(campaign),

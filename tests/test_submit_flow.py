@@ -241,12 +241,22 @@ def test_thank_you_page_lists_what_was_received_escaped_with_tally_and_share_lin
 def test_thank_you_page_needs_the_right_receipt(client, campaign):
     submission = make_submission(campaign=campaign)
     other = make_campaign()
-    assert client.get(
-        reverse("innovations:thanks", kwargs={"slug": campaign.slug, "receipt": submission.receipt})
-    ).status_code == 200
-    assert client.get(
-        reverse("innovations:thanks", kwargs={"slug": other.slug, "receipt": submission.receipt})
-    ).status_code == 404
+    assert (
+        client.get(
+            reverse(
+                "innovations:thanks", kwargs={"slug": campaign.slug, "receipt": submission.receipt}
+            )
+        ).status_code
+        == 200
+    )
+    assert (
+        client.get(
+            reverse(
+                "innovations:thanks", kwargs={"slug": other.slug, "receipt": submission.receipt}
+            )
+        ).status_code
+        == 404
+    )
     assert client.get(f"/campaigns/{campaign.slug}/thanks/{submission.pk}/").status_code == 404
 
 
@@ -269,5 +279,5 @@ def test_form_page_queries_do_not_grow_with_data(
     with django_assert_max_num_queries(3):
         response = client.get(submit_url(campaign))
     assert response.status_code == 200
-    assert response.content.decode().count("<option value=\"Organisation") == size
+    assert response.content.decode().count('<option value="Organisation') == size
     assert f"So far: {size} innovations from {size} organisations." in response.content.decode()
