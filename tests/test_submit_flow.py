@@ -52,7 +52,7 @@ def test_form_page_shows_the_form_deadline_and_countdown(client, campaign, bromf
     assert 'list="known-organisations"' in page
     assert f'data-countdown-to="{campaign.closes_at.astimezone(LONDON).isoformat()}' in page
     assert "5 days 18 hours left" in page
-    assert "js/countdown.js" in page
+    assert "js/countdown.js" in page  # from base.html
     assert "js/add-another.js" in page
 
 
