@@ -79,8 +79,11 @@ def _form_page(request, campaign, submitter, formset, *, status=200, notice=""):
         "formset": formset,
         "errors": errors,
         "notice": notice,
-        "known_organisations": Organisation.objects.values_list("name", flat=True),
-        "tally": _tally(campaign),
+        # After a database error, ask the database nothing more: the page must still show.
+        "known_organisations": []
+        if notice
+        else Organisation.objects.values_list("name", flat=True),
+        "tally": None if notice else _tally(campaign),
         "max_innovations": MAX_INNOVATIONS,
         "can_add": formset.total_form_count() < MAX_INNOVATIONS,
     }
@@ -165,17 +168,17 @@ def submit(request, slug):
         _refused(request, campaign, "invalid", detail=error.messages[0])
         submitter.add_error(None, f"Please check your details: {' '.join(error.messages)}")
         return _form_page(request, campaign, submitter, formset, status=400)
-    except IntegrityError:
+    except IntegrityError as error:
         existing = Submission.objects.filter(campaign=campaign, receipt=receipt).first()
         if existing is not None:
             _refused(request, campaign, "duplicate")
             return _see_other(_thanks_url(existing))
-        logger.exception("submission refused: reason=database-error campaign=%s", campaign.slug)
+        _refused(request, campaign, "database-error", error=type(error).__name__)
         return _form_page(
             request, campaign, submitter, formset, status=503, notice=DATABASE_TROUBLE
         )
-    except DatabaseError:
-        logger.exception("submission refused: reason=database-error campaign=%s", campaign.slug)
+    except DatabaseError as error:
+        _refused(request, campaign, "database-error", error=type(error).__name__)
         return _form_page(
             request, campaign, submitter, formset, status=503, notice=DATABASE_TROUBLE
         )

@@ -4,7 +4,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.db import OperationalError
+from django.db import OperationalError, connection
 from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
@@ -229,3 +229,23 @@ def test_closed_campaign_refusal_is_logged(client, caplog):
 
 def test_unknown_campaign_is_404(client):
     assert client.get(reverse("innovations:submit", kwargs={"slug": "nope"})).status_code == 404
+
+
+def test_when_the_database_goes_away_midway_the_page_still_shows_with_503(client, campaign):
+    down = []
+
+    def goes_away(execute, sql, params, many, context):
+        statement = sql.lstrip().upper()
+        if statement.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+            return execute(sql, params, many, context)
+        if down or statement.startswith("INSERT"):
+            down.append(sql)
+            raise OperationalError("server closed the connection unexpectedly")
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(goes_away):
+        response = client.post(submit_url(campaign), payload(innovation(1, title="Kept")))
+    assert response.status_code == 503
+    assert "so nothing was saved" in response.content.decode()
+    assert 'value="Kept"' in response.content.decode()
+    assert_nothing_saved()
