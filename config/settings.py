@@ -310,3 +310,8 @@ LOGGING = {
         "axes": {"handlers": ["stdout"], "level": "WARNING", "propagate": False},
     },
 }
+
+# Submissions allowed from one client address: "count/seconds" ("10/600": ten in ten
+# minutes); "0" or empty turns the limit off (the benchmark needs that). Read when a
+# submission arrives, so tests can override it.
+SUBMISSION_RATE_LIMIT = os.environ.get("SUBMISSION_RATE_LIMIT", "10/600")

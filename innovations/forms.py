@@ -1,0 +1,318 @@
+"""The submission form: who is sending (SubmitterForm) and what (a formset of InnovationForm).
+
+Max lengths come from the models, so the form and the database always agree. Messages
+say what to do, naming the innovation they are about ("Enter a title for innovation 2").
+"""
+
+import re
+import uuid
+
+from django import forms
+from django.core import signing
+from django.core.validators import RegexValidator, URLValidator
+
+from organisations.models import Organisation
+
+from .models import Innovation, Submission, Theme
+from .services import NEW_ORGANISATION
+
+MAX_INNOVATIONS = 20
+FORMSET_PREFIX = "innovations"
+SIGNING_SALT = "innovations.submission-token"
+
+
+def new_token() -> str:
+    """A signed, random one-time token; its UUID becomes the submission's receipt."""
+    return signing.dumps(str(uuid.uuid4()), salt=SIGNING_SALT)
+
+
+def read_token(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(signing.loads(value or "", salt=SIGNING_SALT))
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+
+
+def _too_long(what):
+    return f"{what} must be %(limit_value)d characters or fewer (it has %(show_value)d)"
+
+
+NUL_MESSAGE = "Remove the invisible control characters (NUL) from {what}"
+
+
+class SubmitterForm(forms.ModelForm):
+    organisation = forms.CharField(
+        label="Organisation",
+        max_length=Organisation._meta.get_field("name").max_length,
+        help_text="The housing association or other organisation the innovations come from.",
+        error_messages={
+            "required": "Enter the name of your organisation",
+            "max_length": _too_long("Organisation name"),
+            "null_characters_not_allowed": NUL_MESSAGE.format(what="the organisation name"),
+        },
+        widget=forms.TextInput(attrs={"list": "known-organisations", "autocomplete": "off"}),
+    )
+    # The answer to "Did you mean Knightstone?": an organisation id, or "new".
+    organisation_choice = forms.CharField(
+        label="Which is your organisation?",
+        required=False,
+        max_length=20,
+        widget=forms.HiddenInput,
+    )
+    consent = forms.BooleanField(
+        label="The innovations may be published with my organisation's name",
+        help_text="Your name and email address are never published.",
+        error_messages={"required": "Tick the box to agree that the innovations may be published"},
+    )
+    # A honeypot: hidden from people, filled in by bots.
+    website = forms.CharField(
+        label="Leave this empty",
+        required=False,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+    token = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    class Meta:
+        model = Submission
+        fields = ["name", "email", "role", "twitter"]
+        labels = {
+            "name": "Your name",
+            "email": "Email address",
+            "role": "Job title or role (optional)",
+            "twitter": "Twitter handle (optional)",
+        }
+        help_texts = {
+            "email": "We send a confirmation here. It is never published.",
+            "twitter": "So we can thank you, e.g. @140in140.",
+        }
+        error_messages = {
+            "name": {
+                "required": "Enter your name",
+                "max_length": _too_long("Your name"),
+                "null_characters_not_allowed": NUL_MESSAGE.format(what="your name"),
+            },
+            "email": {
+                "required": "Enter your email address",
+                "invalid": "Enter an email address in the right format, like name@example.org",
+                "max_length": _too_long("Email address"),
+                "null_characters_not_allowed": NUL_MESSAGE.format(what="your email address"),
+            },
+            "role": {
+                "max_length": _too_long("Job title or role"),
+                "null_characters_not_allowed": NUL_MESSAGE.format(what="your job title"),
+            },
+            "twitter": {
+                "max_length": _too_long("Twitter handle"),
+                "null_characters_not_allowed": NUL_MESSAGE.format(what="your Twitter handle"),
+            },
+        }
+        widgets = {
+            "name": forms.TextInput(attrs={"autocomplete": "name"}),
+            "email": forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+            "role": forms.TextInput(attrs={"autocomplete": "organization-title"}),
+            "twitter": forms.TextInput(attrs={"spellcheck": "false"}),
+        }
+
+    twitter_validator = RegexValidator(
+        r"^@?[A-Za-z0-9_]{1,15}$",
+        "Enter a Twitter handle of up to 15 letters, numbers or underscores, like @140in140",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.suggestions = []
+        self.token_was_bad = False
+        if not self.is_bound:
+            self.initial.setdefault("token", new_token())
+        elif read_token(self.data.get("token", "")) is None:
+            # A missing or forged token: ask them to send again, with a good one.
+            self.token_was_bad = True
+            self.data = self.data.copy()
+            self.data["token"] = new_token()
+
+    @property
+    def receipt(self) -> uuid.UUID | None:
+        return read_token(self.data.get("token", "") if self.is_bound else "")
+
+    def clean_twitter(self):
+        handle = self.cleaned_data["twitter"].strip()
+        if handle:
+            self.twitter_validator(handle)
+        return handle.lstrip("@")
+
+    def clean_organisation(self):
+        name = re.sub(r"\s+", " ", self.cleaned_data["organisation"]).strip()
+        if not name:
+            raise forms.ValidationError(self.fields["organisation"].error_messages["required"])
+        return name
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.token_was_bad:
+            self.add_error(
+                None,
+                "Something went wrong with this form, so nothing was sent. "
+                "Check your details and send it again.",
+            )
+        return cleaned
+
+    def ask_which_organisation(self, typed: str, suggestions: list[Organisation]) -> None:
+        """The "Did you mean Knightstone?" step: offer the near misses, or a new organisation."""
+        self.suggestions = suggestions
+        field = self.fields["organisation_choice"]
+        field.widget = forms.RadioSelect(
+            choices=[(str(org.pk), org.name) for org in suggestions]
+            + [(NEW_ORGANISATION, f"No, add “{typed}” as a new organisation")]
+        )
+        self.add_error(
+            "organisation_choice",
+            f"Did you mean {' or '.join(org.name for org in suggestions)}? "
+            "Choose your organisation, or add it as a new one",
+        )
+
+
+class InnovationForm(forms.ModelForm):
+    link = forms.URLField(
+        label="Link (optional)",
+        required=False,
+        max_length=Innovation._meta.get_field("link").max_length,
+        assume_scheme="https",
+        validators=[URLValidator(schemes=["http", "https"])],
+        help_text="A web page, video or blog post about it.",
+    )
+
+    class Meta:
+        model = Innovation
+        fields = ["title", "description", "theme", "link"]
+        labels = {"title": "Title", "description": "What it is and what it changed"}
+        help_texts = {
+            "title": "A short name, like “Reverse mentoring for staff”.",
+            "description": "A few sentences: what you did, for whom, and what difference it made.",
+        }
+        widgets = {"description": forms.Textarea(attrs={"rows": 5})}
+
+    def __init__(self, *args, number=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.number = number
+        which = f"innovation {number}" if number else "this innovation"
+        theme = self.fields["theme"]
+        theme.choices = [("", "Choose the closest theme"), *Theme.choices]
+        theme.initial = ""
+        messages = {
+            "title": {
+                "required": f"Enter a title for {which}",
+                "max_length": _too_long(f"The title of {which}"),
+            },
+            "description": {
+                "required": f"Describe {which}",
+                "max_length": _too_long(f"The description of {which}"),
+            },
+            "theme": {
+                "required": f"Choose a theme for {which}",
+                "invalid_choice": f"Choose a theme for {which} from the list",
+            },
+            "link": {
+                "invalid": f"Enter the link for {which} as a web address starting https://",
+                "max_length": _too_long(f"The link for {which}"),
+            },
+        }
+        for name, field_messages in messages.items():
+            field_messages["null_characters_not_allowed"] = NUL_MESSAGE.format(
+                what=f"{which}'s {name}"
+            )
+            self.fields[name].error_messages.update(field_messages)
+
+
+class BaseInnovationFormSet(forms.BaseFormSet):
+    """Innovation forms, of which at least one must be filled in; blank ones are ignored."""
+
+    default_error_messages = {
+        "missing_management_form": (
+            "Something went wrong with this form (the innovation count was missing), "
+            "so nothing was sent. Please send it again."
+        ),
+        "too_many_forms": "You can send up to %(num)d innovations in one go",
+        "too_few_forms": "Enter at least one innovation: a title and what it is",
+    }
+
+    def initial_form_count(self):
+        # Every form is an "extra" one, so a blank form is ignored wherever it is.
+        return 0
+
+    def total_form_count(self):
+        if self.is_bound:
+            return super().total_form_count()
+        return min(max(len(self.initial or ()), self.min_num), self.max_num)
+
+    def get_form_kwargs(self, index):
+        return {
+            **super().get_form_kwargs(index),
+            "number": None if index is None else index + 1,
+            "empty_permitted": True,
+            "use_required_attribute": False,
+        }
+
+    def filled_forms(self):
+        return [form for form in self.forms if form.has_changed()]
+
+
+InnovationFormSet = forms.formset_factory(
+    InnovationForm,
+    formset=BaseInnovationFormSet,
+    extra=0,
+    min_num=1,
+    validate_min=True,
+    max_num=MAX_INNOVATIONS,
+    validate_max=True,
+    absolute_max=MAX_INNOVATIONS,
+)
+
+
+def typed_innovations(data, *, limit=MAX_INNOVATIONS) -> list[dict]:
+    """What was typed into the innovation forms, read leniently from raw POST data.
+
+    Used to keep people's words when the form is re-shown without validating it
+    (adding a form, or a campaign that closed while they typed).
+    """
+    try:
+        total = int(data.get(f"{FORMSET_PREFIX}-TOTAL_FORMS", 1))
+    except (TypeError, ValueError):
+        total = 1
+    fields = InnovationForm._meta.fields
+    return [
+        {
+            name: str(data.get(f"{FORMSET_PREFIX}-{index}-{name}", ""))[
+                : Innovation._meta.get_field(name).max_length
+            ]
+            for name in fields
+        }
+        for index in range(max(1, min(total, limit)))
+    ]
+
+
+def _anchor(bound_field) -> str:
+    """The id to link to for a field: a radio group's first button, else the control."""
+    if isinstance(bound_field.field.widget, forms.RadioSelect):
+        return f"{bound_field.auto_id}_0"
+    return bound_field.id_for_label or bound_field.auto_id
+
+
+def error_summary(submitter: SubmitterForm, formset: BaseInnovationFormSet) -> list[dict]:
+    """Every error, in page order, with the id of the field it is about (GOV.UK pattern)."""
+    items = [{"text": error, "href": "#submission-form"} for error in submitter.non_field_errors()]
+    for name in submitter.fields:
+        for error in submitter.errors.get(name, []):
+            items.append({"text": error, "href": f"#{_anchor(submitter[name])}"})
+    if formset.is_bound and not formset.management_form.is_valid():
+        # Django follows this error with "too few forms"; the cause is what matters.
+        text = formset.error_messages["missing_management_form"]
+        items.append({"text": text, "href": "#innovation-forms"})
+        return items
+    for form in formset.forms:
+        for name in form.fields:
+            for error in form.errors.get(name, []):
+                items.append({"text": error, "href": f"#{_anchor(form[name])}"})
+    first = formset.forms[0]["title"].id_for_label if formset.forms else "innovation-forms"
+    for error in formset.non_form_errors():
+        items.append({"text": error, "href": f"#{first}"})
+    return items
