@@ -28,7 +28,11 @@
       if (isNaN(end)) return;
       var text = end - now <= 0 ? "Closed" : durationWords(end - now) + " left";
       if (el.textContent !== text) el.textContent = text;
-      if (end - now > 0) running = true;
+      if (end - now > 0) {
+        running = true;
+      } else if (el.parentNode && el.parentNode.classList.contains("time-left")) {
+        el.parentNode.classList.add("time-left--closed");  /* the "live" dot goes grey */
+      }
     });
     return running;
   }
