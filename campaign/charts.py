@@ -20,6 +20,7 @@ HOUR = timedelta(hours=1)
 
 # Geometry of the SVG, in user units.
 WIDTH, HEIGHT = 720, 300
+NARROW = 360  # the same chart drawn for phones, so its labels stay the size they are drawn
 LEFT, RIGHT, TOP = 48, 20, 30
 LINE_BOTTOM = 190  # the running total and the target pace above...
 BARS_TOP, BARS_BOTTOM = 214, 266  # ...the bars per hour below
@@ -108,12 +109,12 @@ def _points(values):
     return " ".join(f"{x:.1f},{y:.1f}" for x, y in values)
 
 
-def chart_context(campaign, counts, at=None):
-    """Everything the SVG template draws, already in user units."""
+def chart_context(campaign, counts, at=None, *, width=WIDTH):
+    """Everything the SVG template draws, already in user units, `width` units wide."""
     at = at or timezone.now()
     hours = _hours(campaign)
     start = _first_hour(campaign)
-    plot_width = WIDTH - LEFT - RIGHT
+    plot_width = width - LEFT - RIGHT
     step = plot_width / hours
     total = sum(counts.values())
     top_value = max(campaign.target, total, 1)
@@ -153,10 +154,10 @@ def chart_context(campaign, counts, at=None):
         for h in range(0, int(campaign.length_hours) + 1, 24)
     ]
     return {
-        "width": WIDTH,
+        "width": width,
         "height": HEIGHT,
         "left": LEFT,
-        "right": WIDTH - RIGHT,
+        "right": width - RIGHT,
         "top": TOP,
         "line_bottom": LINE_BOTTOM,
         "bars_top": BARS_TOP,

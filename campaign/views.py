@@ -204,7 +204,13 @@ def chart(request, campaign):
     counts = charts.cached_hourly_counts(campaign)
     context = {
         "campaign": campaign,
-        "chart": charts.chart_context(campaign, counts, now),
+        # ?size=narrow: drawn 360 wide for phones (the home page's <picture> picks it).
+        "chart": charts.chart_context(
+            campaign,
+            counts,
+            now,
+            width=charts.NARROW if request.GET.get("size") == "narrow" else charts.WIDTH,
+        ),
         "description": charts.pace(campaign, counts, now).describe(campaign),
     }
     return render(request, "campaign/chart.svg", context, content_type="image/svg+xml")

@@ -1,6 +1,9 @@
 from django.conf import settings
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.functional import lazy
+from django.views.generic import RedirectView
 
 from config import health
 
@@ -10,6 +13,8 @@ urlpatterns = [
     path("", include("innovations.urls")),
     path("", include("organisations.urls")),
     path("", include("campaign.urls")),
+    # Browsers ask for /favicon.ico where a document names no icon (feeds, SVGs, JSON).
+    path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("img/favicon.svg"))),
 ]
 
 handler400 = "config.errors.bad_request"

@@ -161,8 +161,9 @@ class SubmitterForm(forms.ModelForm):
         self.suggestions = suggestions
         field = self.fields["organisation_choice"]
         field.widget = forms.RadioSelect(
+            attrs={"class": "form-check-input"},
             choices=[(str(org.pk), org.name) for org in suggestions]
-            + [(NEW_ORGANISATION, f"No, add “{typed}” as a new organisation")]
+            + [(NEW_ORGANISATION, f"No, add “{typed}” as a new organisation")],
         )
         self.add_error(
             "organisation_choice",
@@ -297,22 +298,31 @@ def _anchor(bound_field) -> str:
     return bound_field.id_for_label or bound_field.auto_id
 
 
+AFTER_INNOVATIONS = ("consent",)
+
+
 def error_summary(submitter: SubmitterForm, formset: BaseInnovationFormSet) -> list[dict]:
     """Every error, in page order, with the id of the field it is about (GOV.UK pattern)."""
     items = [{"text": error, "href": "#submission-form"} for error in submitter.non_field_errors()]
-    for name in submitter.fields:
-        for error in submitter.errors.get(name, []):
-            items.append({"text": error, "href": f"#{_anchor(submitter[name])}"})
+
+    def field_errors(names):
+        for name in names:
+            for error in submitter.errors.get(name, []):
+                items.append({"text": error, "href": f"#{_anchor(submitter[name])}"})
+
+    # "About you" comes before the innovations and the consent box after them, as on the page.
+    field_errors(name for name in submitter.fields if name not in AFTER_INNOVATIONS)
     if formset.is_bound and not formset.management_form.is_valid():
         # Django follows this error with "too few forms"; the cause is what matters.
         text = formset.error_messages["missing_management_form"]
         items.append({"text": text, "href": "#innovation-forms"})
-        return items
-    for form in formset.forms:
-        for name in form.fields:
-            for error in form.errors.get(name, []):
-                items.append({"text": error, "href": f"#{_anchor(form[name])}"})
-    first = formset.forms[0]["title"].id_for_label if formset.forms else "innovation-forms"
-    for error in formset.non_form_errors():
-        items.append({"text": error, "href": f"#{first}"})
+    else:
+        for form in formset.forms:
+            for name in form.fields:
+                for error in form.errors.get(name, []):
+                    items.append({"text": error, "href": f"#{_anchor(form[name])}"})
+        first = formset.forms[0]["title"].id_for_label if formset.forms else "innovation-forms"
+        for error in formset.non_form_errors():
+            items.append({"text": error, "href": f"#{first}"})
+    field_errors(AFTER_INNOVATIONS)
     return items

@@ -193,6 +193,13 @@ def test_error_summary_links_to_each_field(client, campaign):
     assert response.context["form"]["name"].value() == "Asha Patel"
 
 
+def test_error_summary_lists_errors_in_the_order_of_the_page(client, campaign):
+    data = payload(innovation(1), innovation(2, title=""), email="nope", consent="")
+    response = client.post(submit_url(campaign), data)
+    hrefs = [item["href"] for item in response.context["errors"]]
+    assert hrefs == ["#id_email", "#id_innovations-1-title", "#id_consent"]
+
+
 def test_a_database_error_midway_leaves_nothing_and_says_so(client, campaign, monkeypatch, caplog):
     real_save = Innovation.save
     calls = []

@@ -89,6 +89,12 @@ def assert_no_console_errors(page: Page) -> None:
     assert not errors, f"{page.url}: browser console errors:\n  " + "\n  ".join(errors)
 
 
+def document_status(page: Page) -> int | None:
+    """The HTTP status of the document the page shows now (a POST's response included)."""
+    response = _documents.get(id(page))
+    return None if response is None else response.status
+
+
 def document_html(page: Page) -> str:
     """The HTML the server sent for the document the page shows now."""
     response = _documents.get(id(page))
