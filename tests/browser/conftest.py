@@ -153,14 +153,25 @@ def _screenshot_dir(tmp_path_factory):
 
 @pytest.fixture
 def screenshot(_screenshot_dir):
-    """screenshot(page, name, *, full_page=True) → Path of <name>.png.
+    """screenshot(page, name, *, full_page=True, screens=3) → Path of <name>.png, or None.
 
-    Written to docs/screenshots/ when SCREENSHOTS=1, to a temporary directory otherwise.
+    Written to docs/screenshots/ when SCREENSHOTS=1; skipped otherwise (a full-page capture
+    costs a few hundred milliseconds, and nobody looks at them). A full page is cut at
+    `screens` viewport heights, so a long list does not make a megabyte picture.
     """
 
-    def take(page, name, *, full_page=True):
+    def take(page, name, *, full_page=True, screens=3):
+        if not SCREENSHOTS:
+            return None
         path = _screenshot_dir / f"{name}.png"
-        page.screenshot(path=str(path), full_page=full_page, animations="disabled")
+        viewport = page.viewport_size
+        height = page.evaluate("document.documentElement.scrollHeight")
+        if full_page:
+            height = min(height, viewport["height"] * screens)
+        else:
+            height = viewport["height"]
+        clip = {"x": 0, "y": 0, "width": viewport["width"], "height": height}
+        page.screenshot(path=str(path), full_page=True, clip=clip, animations="disabled")
         return path
 
     return take
