@@ -165,11 +165,9 @@ def screenshot(_screenshot_dir):
             return None
         path = _screenshot_dir / f"{name}.png"
         viewport = page.viewport_size
-        height = page.evaluate("document.documentElement.scrollHeight")
+        height = viewport["height"]
         if full_page:
-            height = min(height, viewport["height"] * screens)
-        else:
-            height = viewport["height"]
+            height = min(page.evaluate("document.documentElement.scrollHeight"), height * screens)
         clip = {"x": 0, "y": 0, "width": viewport["width"], "height": height}
         page.screenshot(path=str(path), full_page=True, clip=clip, animations="disabled")
         return path
