@@ -203,6 +203,20 @@ def test_chart_is_valid_svg_with_title_and_description(client, campaign):
     assert len(root.findall(f"{SVG}polyline")) == 2
 
 
+def test_chart_has_a_narrow_drawing_for_phones_that_the_home_page_offers(client, campaign):
+    wide = parse_xml(client.get(url("chart", campaign)).content)
+    narrow = parse_xml(client.get(url("chart", campaign) + "?size=narrow").content)
+    assert wide.get("viewBox") == "0 0 720 300"
+    assert narrow.get("viewBox") == "0 0 360 300"
+    # The same data, the labels at the same size in fewer units.
+    assert len(narrow.findall(f"{SVG}g/{SVG}rect")) == len(wide.findall(f"{SVG}g/{SVG}rect"))
+    assert narrow.get("font-size") == wide.get("font-size")
+    html = client.get(campaign.get_absolute_url()).content.decode()
+    assert (
+        f'<source media="(max-width: 40rem)" srcset="{url("chart", campaign)}?size=narrow"' in html
+    )
+
+
 def test_chart_counts_per_hour_in_the_database(client):
     campaign = make_campaign(opens_at=datetime(2014, 6, 30, 8, 59, tzinfo=LONDON))
     org = make_organisation()

@@ -180,8 +180,7 @@ def test_3_the_same_with_the_keyboard_only(page, campaign):
     assert focused(page)["id"] == TITLE_2
     assert_focus_visible(page)
     keyboard.type(SECOND["title"])
-    tab_to(page, page.get_by_role("button", name=SEND))
-    keyboard.press("Enter")
+    keyboard.press("Enter")  # in a text field, Enter sends the form (not "Add another")
     page.wait_for_load_state()
 
     assert_thanks_lists_both(page)
@@ -278,6 +277,10 @@ def test_6_on_a_phone(phone_page, demo):
         assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, locator
     expect(page.locator(".tally [data-countdown-to]")).to_contain_text(re.compile(r" left$"))
     expect(page.locator(".tally progress")).to_be_visible()
+    # The pace chart drawn for phones, so its labels are not shrunk to half size.
+    chart = page.locator(".pace-chart img")
+    chart.scroll_into_view_if_needed()
+    assert chart.evaluate("img => img.currentSrc").endswith("chart.svg?size=narrow")
 
     page.get_by_role("link", name="All innovations, by organisation").tap()
     page.wait_for_url("**/innovations/")
@@ -295,7 +298,7 @@ def test_6_on_a_phone(phone_page, demo):
     page.get_by_label(CONSENT).tap()
     expect(page.get_by_label(CONSENT)).to_be_checked()
     controls = "#submission-form :is(input:not([type=hidden]), select, textarea, button)"
-    for control in page.locator(f"{controls}:not(.honeypot *)").all():
+    for control in page.locator(f"{controls}:not(.honeypot *, .visually-hidden)").all():
         box = control.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= 390, control
         assert box["height"] >= 24, control  # WCAG 2.2 target size (minimum)
@@ -313,3 +316,16 @@ def test_6_on_a_phone(phone_page, demo):
 
     page.goto(demo.open.get_absolute_url())
     assert tally_number(page) == before + 2
+
+
+def test_the_countdown_ticks_and_greys_the_dot_at_the_close(page, campaign):
+    page.clock.install(time=timezone.now())
+    page.goto(campaign.get_absolute_url())
+    countdown = page.locator(".tally [data-countdown-to]")
+    expect(countdown).to_have_text(re.compile(r"^5 days 18 hours left$"))
+    page.clock.fast_forward("24:00:00")
+    expect(countdown).to_have_text(re.compile(r"^4 days 18 hours left$"))
+    expect(page.locator(".tally .time-left")).not_to_have_class(re.compile("time-left--closed"))
+    page.clock.fast_forward(6 * 24 * 3600 * 1000)  # six days, in milliseconds
+    expect(countdown).to_have_text("Closed")
+    expect(page.locator(".tally .time-left")).to_have_class(re.compile("time-left--closed"))
