@@ -220,9 +220,11 @@ def test_submissions_in_the_last_seconds_are_saved_and_late_ones_refused(
     assert late and all(r["status"] == 403 for r in late)
     for r in refused:
         assert innovation_titles(r["n"])[0].encode() in r["content"]
-    # Both sides of the deadline were exercised (how many make it depends on the
-    # machine's speed: a client waits for each answer before its next send).
-    assert len(accepted) >= 50 and len(refused) >= AFTER
+    # Both sides of the deadline were exercised. How many make it in time depends on the
+    # machine (a client waits for each answer before its next send, so a slow server
+    # pushes later sends past the deadline); each client's first send, 3 seconds early,
+    # makes it on any machine that can serve this app at all.
+    assert len(accepted) >= CLIENTS // 2 and len(refused) >= AFTER
     assert all(r["receipt"] for r in accepted)
 
     with psycopg.connect(fault_database.url, autocommit=True) as db:
