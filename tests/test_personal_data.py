@@ -58,9 +58,7 @@ def test_submitter_emails_never_appear_on_public_pages(client):
     for page in paths:
         response = client.get(page, follow=True)
         assert response.status_code == 200, page
-        raw = (
-            b"".join(response.streaming_content) if response.streaming else response.content
-        )
+        raw = b"".join(response.streaming_content) if response.streaming else response.content
         body = raw.decode().lower()
         leaked = [email for email in emails if email.lower() in body]
         assert leaked == [], f"{page} shows {leaked}"
