@@ -35,7 +35,14 @@ class SubmissionAdmin(admin.ModelAdmin):
     search_fields = ["name", "email", "organisation__name"]
     list_select_related = ["organisation", "campaign"]
     date_hierarchy = "created_at"
+    readonly_fields = ["consent_given"]
     inlines = [InnovationInline]
+
+    @admin.display(description="Consent to publish given")
+    def consent_given(self, obj):
+        if obj.consented_at is None:
+            return "Not recorded (sent before consent was recorded)"
+        return when_words(obj.consented_at)
 
 
 class DefaultListFilter(admin.SimpleListFilter):
