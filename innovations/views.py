@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from campaign.models import Campaign
+from campaign.timewords import minutes_words
 from config.clientip import client_ip
 from organisations.models import Organisation
 
@@ -140,8 +141,10 @@ def submit(request, slug):
         return _see_other(_thanks_url(existing))
     if not submission_allowed(client_ip(request)):
         _refused(request, campaign, "rate-limited")
-        response = render(request, "429.html", status=429)
-        response["Retry-After"] = str(parse_rate(settings.SUBMISSION_RATE_LIMIT)[1])
+        _count, window = parse_rate(settings.SUBMISSION_RATE_LIMIT)
+        context = {"retry_after": minutes_words(window)}
+        response = render(request, "429.html", context, status=429)
+        response["Retry-After"] = str(window)
         return response
 
     data = submitter.cleaned_data

@@ -9,6 +9,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
+from campaign.timewords import minutes_words
 from config.clientip import client_ip
 from innovations.models import Innovation, Submission
 from innovations.ratelimit import parse_rate
@@ -71,6 +72,7 @@ def test_rate_limit_refuses_the_eleventh_submission_from_one_address(client, cam
     response = client.post(submit_url(campaign), payload())
     assert response.status_code == 429
     assert "Slow down a little" in response.content.decode()
+    assert "Please wait 10 minutes and try again." in response.content.decode()
     assert response["Retry-After"] == "600"
     assert Submission.objects.count() == 10
     assert any("reason=rate-limited" in line for line in refusals(caplog))
@@ -83,7 +85,11 @@ def test_rate_limit_is_configurable_and_can_be_turned_off(client, campaign, sett
     settings.SUBMISSION_RATE_LIMIT = "2/60"
     assert client.post(submit_url(campaign), payload()).status_code == 303
     assert client.post(submit_url(campaign), payload()).status_code == 303
-    assert client.post(submit_url(campaign), payload()).status_code == 429
+    refused = client.post(submit_url(campaign), payload())
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "60"
+    assert "Please wait 1 minute and try again." in refused.content.decode()
+    assert "ten minutes" not in refused.content.decode()
     settings.SUBMISSION_RATE_LIMIT = "0"
     for _ in range(12):
         assert client.post(submit_url(campaign), payload()).status_code == 303
@@ -249,3 +255,17 @@ def test_when_the_database_goes_away_midway_the_page_still_shows_with_503(client
     assert "so nothing was saved" in response.content.decode()
     assert 'value="Kept"' in response.content.decode()
     assert_nothing_saved()
+
+
+@pytest.mark.parametrize(
+    ("seconds", "words"),
+    [
+        (1, "1 minute"),
+        (60, "1 minute"),
+        (61, "2 minutes"),
+        (600, "10 minutes"),
+        (3600, "60 minutes"),
+    ],
+)
+def test_the_wait_is_said_in_whole_minutes_rounded_up(seconds, words):
+    assert minutes_words(seconds) == words
