@@ -4,7 +4,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.db import OperationalError, connection
+from django.db import IntegrityError, OperationalError, connection
 from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
@@ -269,3 +269,44 @@ def test_when_the_database_goes_away_midway_the_page_still_shows_with_503(client
 )
 def test_the_wait_is_said_in_whole_minutes_rounded_up(seconds, words):
     assert minutes_words(seconds) == words
+
+
+def test_the_same_form_saved_by_a_simultaneous_request_goes_to_its_thank_you_page(
+    client, campaign, monkeypatch, caplog
+):
+    # Both requests passed the "already saved?" check; the other one saved first,
+    # so this one hits the receipt's unique constraint.
+    from innovations import views
+
+    real_create = views.submission_create
+    firsts = []
+
+    def other_request_saves_first(**fields):
+        firsts.append(real_create(**fields))
+        return real_create(**fields)
+
+    monkeypatch.setattr(views, "submission_create", other_request_saves_first)
+    response = client.post(submit_url(campaign), payload())
+    assert response.status_code == 303
+    assert response["Location"].endswith(f"/thanks/{firsts[0].receipt}/")
+    assert Submission.objects.count() == 1
+    assert any("reason=duplicate" in line for line in refusals(caplog))
+
+
+def test_any_other_integrity_error_is_a_database_error_with_nothing_saved(
+    client, campaign, monkeypatch, caplog
+):
+    from innovations import views
+
+    def clash(**fields):
+        raise IntegrityError("some other constraint")
+
+    monkeypatch.setattr(views, "submission_create", clash)
+    response = client.post(submit_url(campaign), payload())
+    assert response.status_code == 503
+    assert "we could not save your innovations just now" in response.content.decode()
+    assert_nothing_saved()
+    assert any(
+        "reason=database-error" in line and "error=IntegrityError" in line
+        for line in refusals(caplog)
+    )
