@@ -35,15 +35,18 @@ GENERIC_WORDS = {
 }
 
 
+def _folded(name):
+    """Case and accents removed: "Émile" gives "emile"."""
+    text = unicodedata.normalize("NFKD", name or "")
+    return "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+
+
 def match_key(name):
     """A name reduced for exact comparison: case, accents, spacing and punctuation ignored.
 
     "Orbit Group", "OrbitGroup" and "orbit-group." all give "orbitgroup".
     """
-    text = unicodedata.normalize("NFKD", name or "")
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
-    text = text.replace("&", "and")
-    return re.sub(r"[\W_]+", "", text)
+    return re.sub(r"[\W_]+", "", _folded(name).replace("&", "and"))
 
 
 def fuzzy_key(name):
@@ -54,9 +57,8 @@ def fuzzy_key(name):
 
 
 def match_key_words(name):
-    text = unicodedata.normalize("NFKD", name or "")
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
-    return re.sub(r"[\W_]+", " ", text.replace("&", " and ")).strip()
+    """Like `match_key`, but the words stay apart: "Orbit-Group." gives "orbit group"."""
+    return re.sub(r"[\W_]+", " ", _folded(name).replace("&", " and ")).strip()
 
 
 def initials(name):
