@@ -48,6 +48,7 @@ class SubmissionAdmin(admin.ModelAdmin):
     search_fields = ["name", "email", "organisation__name"]
     list_select_related = ["organisation", "campaign"]
     date_hierarchy = "created_at"
+    readonly_fields = ["consent_given"]
     inlines = [InnovationInline]
 
     # Every change here can alter a campaign's public pages (the tally, the list): each
@@ -79,6 +80,12 @@ class SubmissionAdmin(admin.ModelAdmin):
         campaign_ids = sorted(set(queryset.values_list("campaign_id", flat=True)))
         super().delete_queryset(request, queryset)
         transaction.on_commit(lambda: mark_changed(*campaign_ids))
+
+    @admin.display(description="Consent to publish given")
+    def consent_given(self, obj):
+        if obj.consented_at is None:
+            return "Not recorded (sent before consent was recorded)"
+        return when_words(obj.consented_at)
 
 
 class DefaultListFilter(admin.SimpleListFilter):

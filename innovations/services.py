@@ -94,6 +94,9 @@ def submission_create(
 ) -> Submission:
     """Save one person's batch, all or nothing, and confirm it to them by email.
 
+    Call it only once the person has agreed that the innovations may be published
+    (SubmitterForm's required `consent`): the time of saving is stored as their consent.
+
     `innovations` are dicts of title, description, theme and link. Raises CampaignClosed
     outside the campaign's hours, OrganisationNotConfirmed for the "Did you mean…?" step,
     ValidationError for bad data, and IntegrityError when `receipt` was already used
@@ -115,6 +118,7 @@ def submission_create(
     )
     if at is not None:
         submission.created_at = at
+    submission.consented_at = submission.created_at
     # The receipt's uniqueness is the database's to enforce: a clash is a repeat POST.
     submission.full_clean(validate_unique=False)
     submission.save()
