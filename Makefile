@@ -56,6 +56,7 @@ test-browser: install-dev browser-deps
 lint: install-dev
 	$(RUFF) check .
 	$(RUFF) format --check .
+	$(VENV)/bin/hadolint Dockerfile
 
 format: install-dev
 	$(RUFF) check --fix .

@@ -1,5 +1,6 @@
 """Times and durations as people say them: "8.59am on Sunday 6 July 2014", "2 days 4 hours"."""
 
+import math
 from datetime import timedelta
 
 from django.utils import timezone
@@ -49,3 +50,8 @@ def duration_words(delta):
     if minutes:
         return _plural(minutes, "minute")
     return "less than a minute"
+
+
+def minutes_words(seconds):
+    """A wait in whole minutes, rounded up: 600 -> '10 minutes', 60 or 1 -> '1 minute'."""
+    return _plural(max(1, math.ceil(seconds / 60)), "minute")

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
+from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -19,10 +20,22 @@ from organisations.matching import similar_titles
 
 from .models import Innovation, Submission
 from .moderation import innovation_moderate
+from .services import submission_innovations_sync
+
+
+class InnovationInlineFormSet(BaseInlineFormSet):
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        # Innovations follow their submission: when the organiser corrects the submission's
+        # organisation (or campaign), the innovations shown here validate and save with it.
+        form.instance.campaign_id = self.instance.campaign_id
+        form.instance.organisation_id = self.instance.organisation_id
+        return form
 
 
 class InnovationInline(admin.TabularInline):
     model = Innovation
+    formset = InnovationInlineFormSet
     fields = ["title", "theme", "status"]
     extra = 0
     show_change_link = True
@@ -35,7 +48,44 @@ class SubmissionAdmin(admin.ModelAdmin):
     search_fields = ["name", "email", "organisation__name"]
     list_select_related = ["organisation", "campaign"]
     date_hierarchy = "created_at"
+    readonly_fields = ["consent_given"]
     inlines = [InnovationInline]
+
+    # Every change here can alter a campaign's public pages (the tally, the list): each
+    # marks the campaign changed on commit, so no cached page goes stale.
+
+    def save_formset(self, request, form, formset, change):
+        # A status changed in the inline is a moderation, recorded as on the innovation's page.
+        now = timezone.now()
+        for inline_form in formset.forms:
+            if inline_form.instance.pk and "status" in inline_form.changed_data:
+                inline_form.instance.moderated_at = now
+                inline_form.instance.moderated_by = request.user
+        super().save_formset(request, form, formset, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        submission_innovations_sync(
+            submission=form.instance,
+            previous_campaign_id=form.initial.get("campaign"),
+            user=request.user,
+        )
+
+    def delete_model(self, request, obj):
+        campaign_id = obj.campaign_id
+        super().delete_model(request, obj)
+        transaction.on_commit(lambda: mark_changed(campaign_id))
+
+    def delete_queryset(self, request, queryset):
+        campaign_ids = sorted(set(queryset.values_list("campaign_id", flat=True)))
+        super().delete_queryset(request, queryset)
+        transaction.on_commit(lambda: mark_changed(*campaign_ids))
+
+    @admin.display(description="Consent to publish given")
+    def consent_given(self, obj):
+        if obj.consented_at is None:
+            return "Not recorded (sent before consent was recorded)"
+        return when_words(obj.consented_at)
 
 
 class DefaultListFilter(admin.SimpleListFilter):
@@ -278,4 +328,9 @@ class InnovationAdmin(SimpleHistoryAdmin):
             obj.moderated_by = request.user
         super().save_model(request, obj, form, change)
         campaign_id = obj.campaign_id
+        transaction.on_commit(lambda: mark_changed(campaign_id))
+
+    def delete_model(self, request, obj):
+        campaign_id = obj.campaign_id
+        super().delete_model(request, obj)
         transaction.on_commit(lambda: mark_changed(campaign_id))

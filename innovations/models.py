@@ -41,6 +41,12 @@ class Submission(models.Model):
     # Set by `manage.py purge_personal_data` when name, email, role and Twitter handle
     # were replaced by placeholders (see innovations/retention.py).
     personal_data_removed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When the submitter ticked "The innovations may be published with my organisation's
+    # name" (the form requires it): the evidence of consent. Empty for submissions saved
+    # before it was recorded. Not personal data by itself, so a purge keeps it.
+    consented_at = models.DateTimeField(
+        "consent to publish given at", null=True, blank=True, editable=False
+    )
 
     class Meta:
         ordering = ["-created_at"]

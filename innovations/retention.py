@@ -3,7 +3,9 @@
 A submitter's name, email, role and Twitter handle are needed while a campaign runs
 (to check and follow up submissions) and not long after. `purge_personal_data`
 replaces them with placeholders for one campaign, keeping every submission and
-innovation (the public record, the tally) intact.
+innovation (the public record, the tally) intact. When the submitter agreed to
+publication (`consented_at`) is kept too: it is not personal data by itself, and it is
+the evidence that publishing was agreed.
 """
 
 from django.contrib.admin.models import LogEntry

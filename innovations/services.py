@@ -7,7 +7,9 @@ from datetime import datetime
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
+from simple_history.utils import bulk_update_with_history
 
 from campaign import freshness
 from campaign.models import Campaign
@@ -92,6 +94,9 @@ def submission_create(
 ) -> Submission:
     """Save one person's batch, all or nothing, and confirm it to them by email.
 
+    Call it only once the person has agreed that the innovations may be published
+    (SubmitterForm's required `consent`): the time of saving is stored as their consent.
+
     `innovations` are dicts of title, description, theme and link. Raises CampaignClosed
     outside the campaign's hours, OrganisationNotConfirmed for the "Did you mean…?" step,
     ValidationError for bad data, and IntegrityError when `receipt` was already used
@@ -113,6 +118,7 @@ def submission_create(
     )
     if at is not None:
         submission.created_at = at
+    submission.consented_at = submission.created_at
     # The receipt's uniqueness is the database's to enforce: a clash is a repeat POST.
     submission.full_clean(validate_unique=False)
     submission.save()
@@ -156,3 +162,36 @@ def _send_confirmation(submission: Submission, innovations: list[Innovation]) ->
         from_email=None,
         recipient_list=[submission.email],
     )
+
+
+@transaction.atomic
+def submission_innovations_sync(
+    *, submission: Submission, previous_campaign_id: int | None = None, user=None
+) -> int:
+    """Give a submission's innovations its campaign and organisation again, after an edit.
+
+    An innovation keeps a copy of its submission's campaign and organisation (so public
+    queries need no join); when an organiser corrects the submission's organisation in
+    admin, the copies must follow, with a history record saying why. Every campaign whose
+    pages could show the change is marked changed on commit: the submission's, and
+    `previous_campaign_id` if it was moved from another. Returns how many innovations moved.
+    """
+    moved = list(
+        submission.innovations.filter(
+            ~Q(campaign_id=submission.campaign_id) | ~Q(organisation_id=submission.organisation_id)
+        ).order_by("pk")
+    )
+    for innovation in moved:
+        innovation.campaign_id = submission.campaign_id
+        innovation.organisation_id = submission.organisation_id
+    if moved:
+        bulk_update_with_history(
+            moved,
+            Innovation,
+            ["campaign", "organisation"],
+            default_user=user,
+            default_change_reason="Submission edited in admin",
+        )
+    campaign_ids = sorted({submission.campaign_id, previous_campaign_id} - {None})
+    transaction.on_commit(lambda: freshness.mark_changed(*campaign_ids))
+    return len(moved)

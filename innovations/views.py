@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from campaign.models import Campaign
+from campaign.timewords import minutes_words
 from config.clientip import client_ip
 from organisations.models import Organisation
 
@@ -62,6 +63,15 @@ def _thanks_url(submission):
         "innovations:thanks",
         kwargs={"slug": submission.campaign.slug, "receipt": submission.receipt},
     )
+
+
+def _repeat_of_earlier(request, campaign, receipt):
+    """A form that was already saved, sent again: its thank-you page, or None."""
+    earlier = Submission.objects.filter(campaign=campaign, receipt=receipt).first()
+    if earlier is None:
+        return None
+    _refused(request, campaign, "duplicate")
+    return _see_other(_thanks_url(earlier))
 
 
 def _tally(campaign):
@@ -134,14 +144,14 @@ def submit(request, slug):
         return _form_page(request, campaign, submitter, formset, status=400)
 
     receipt = submitter.receipt
-    existing = Submission.objects.filter(campaign=campaign, receipt=receipt).first()
-    if existing is not None:
-        _refused(request, campaign, "duplicate")
-        return _see_other(_thanks_url(existing))
+    if (repeat := _repeat_of_earlier(request, campaign, receipt)) is not None:
+        return repeat
     if not submission_allowed(client_ip(request)):
         _refused(request, campaign, "rate-limited")
-        response = render(request, "429.html", status=429)
-        response["Retry-After"] = str(parse_rate(settings.SUBMISSION_RATE_LIMIT)[1])
+        _count, window = parse_rate(settings.SUBMISSION_RATE_LIMIT)
+        context = {"retry_after": minutes_words(window)}
+        response = render(request, "429.html", context, status=429)
+        response["Retry-After"] = str(window)
         return response
 
     data = submitter.cleaned_data
@@ -168,16 +178,12 @@ def submit(request, slug):
         _refused(request, campaign, "invalid", detail=error.messages[0])
         submitter.add_error(None, f"Please check your details: {' '.join(error.messages)}")
         return _form_page(request, campaign, submitter, formset, status=400)
-    except IntegrityError as error:
-        existing = Submission.objects.filter(campaign=campaign, receipt=receipt).first()
-        if existing is not None:
-            _refused(request, campaign, "duplicate")
-            return _see_other(_thanks_url(existing))
-        _refused(request, campaign, "database-error", error=type(error).__name__)
-        return _form_page(
-            request, campaign, submitter, formset, status=503, notice=DATABASE_TROUBLE
-        )
     except DatabaseError as error:
+        # The receipt's unique constraint: the same form was saved by a request a moment ago.
+        if isinstance(error, IntegrityError):
+            repeat = _repeat_of_earlier(request, campaign, receipt)
+            if repeat is not None:
+                return repeat
         _refused(request, campaign, "database-error", error=type(error).__name__)
         return _form_page(
             request, campaign, submitter, formset, status=503, notice=DATABASE_TROUBLE

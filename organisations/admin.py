@@ -11,7 +11,7 @@ from django.utils.http import urlencode
 from campaign.freshness import mark_changed
 from innovations.models import Submission
 
-from .matching import similar_pairs
+from .matching import similar_owners
 from .models import Organisation, OrganisationAlias
 from .services import organisation_merge
 
@@ -164,20 +164,29 @@ class OrganisationAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         organisations = {
-            org.name: org
+            org.pk: org
             for org in Organisation.objects.annotate(innovation_count=Count("innovations"))
         }
+        # Names first, so a pair alike by name is shown by name rather than by an alias.
+        labelled = [(org.name, org.pk) for org in organisations.values()]
+        labelled += OrganisationAlias.objects.order_by("name").values_list(
+            "name", "organisation_id"
+        )
         merge_url = reverse("admin:organisations_organisation_merge")
-        pairs = [
-            {
-                "first": organisations[a],
-                "second": organisations[b],
-                "score": round(score),
-                "merge_url": f"{merge_url}?"
-                + urlencode({"ids": [organisations[a].pk, organisations[b].pk]}, doseq=True),
-            }
-            for a, b, score in similar_pairs(list(organisations))
-        ]
+        pairs = []
+        for a, b, score, label_a, label_b in similar_owners(labelled):
+            first, second = organisations[a], organisations[b]
+            pairs.append(
+                {
+                    "first": first,
+                    "second": second,
+                    # The alias that looks alike, where it is not the organisation's name.
+                    "first_alias": "" if label_a == first.name else label_a,
+                    "second_alias": "" if label_b == second.name else label_b,
+                    "score": round(score),
+                    "merge_url": f"{merge_url}?" + urlencode({"ids": [a, b]}, doseq=True),
+                }
+            )
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,

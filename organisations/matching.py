@@ -9,7 +9,9 @@ out of the fuzzy comparison: they make unrelated names look alike.
 
 import re
 import unicodedata
-from itertools import combinations
+from collections import defaultdict
+from functools import lru_cache
+from typing import NamedTuple
 
 from rapidfuzz import fuzz, process
 
@@ -33,15 +35,18 @@ GENERIC_WORDS = {
 }
 
 
+def _folded(name):
+    """Case and accents removed: "Émile" gives "emile"."""
+    text = unicodedata.normalize("NFKD", name or "")
+    return "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+
+
 def match_key(name):
     """A name reduced for exact comparison: case, accents, spacing and punctuation ignored.
 
     "Orbit Group", "OrbitGroup" and "orbit-group." all give "orbitgroup".
     """
-    text = unicodedata.normalize("NFKD", name or "")
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
-    text = text.replace("&", "and")
-    return re.sub(r"[\W_]+", "", text)
+    return re.sub(r"[\W_]+", "", _folded(name).replace("&", "and"))
 
 
 def fuzzy_key(name):
@@ -52,9 +57,8 @@ def fuzzy_key(name):
 
 
 def match_key_words(name):
-    text = unicodedata.normalize("NFKD", name or "")
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
-    return re.sub(r"[\W_]+", " ", text.replace("&", " and ")).strip()
+    """Like `match_key`, but the words stay apart: "Orbit-Group." gives "orbit group"."""
+    return re.sub(r"[\W_]+", " ", _folded(name).replace("&", " and ")).strip()
 
 
 def initials(name):
@@ -62,21 +66,91 @@ def initials(name):
     return "".join(word[0] for word in match_key_words(name).split())
 
 
+class _Keys(NamedTuple):
+    """What `similarity` compares, worked out once per name."""
+
+    exact: str  # match_key
+    initials: str  # "sbha" for Shepherds Bush Housing Association
+    abbreviation: str  # the match_key of a one-word name of 2–6 characters, else ""
+    fuzzy: str  # fuzzy_key
+    squashed: str  # fuzzy_key without spaces
+
+
+@lru_cache(maxsize=8192)
+def _keys(name):
+    exact, fuzzy = match_key(name), fuzzy_key(name)
+    could_abbreviate = 2 <= len(exact) <= 6 and " " not in (name or "").strip()
+    return _Keys(
+        exact=exact,
+        initials=initials(name),
+        abbreviation=exact if could_abbreviate else "",
+        fuzzy=fuzzy,
+        squashed=fuzzy.replace(" ", ""),
+    )
+
+
+def _score(a, b):
+    if a.exact == b.exact:
+        return 100.0
+    if (a.abbreviation and a.abbreviation == b.initials) or (
+        b.abbreviation and b.abbreviation == a.initials
+    ):
+        return 90.0
+    if not a.fuzzy or not b.fuzzy:
+        return 0.0
+    return max(fuzz.ratio(a.fuzzy, b.fuzzy), fuzz.ratio(a.squashed, b.squashed))
+
+
 def similarity(a, b):
     """0–100: how alike two organisation names are, ignoring spacing and generic words.
 
     An abbreviation scores 90 against the name it abbreviates ("SBHA").
     """
-    if match_key(a) == match_key(b):
-        return 100.0
-    for short, long in ((a, b), (b, a)):
-        key = match_key(short)
-        if 2 <= len(key) <= 6 and " " not in short.strip() and key == initials(long):
-            return 90.0
-    ka, kb = fuzzy_key(a), fuzzy_key(b)
-    if not ka or not kb:
-        return 0.0
-    return max(fuzz.ratio(ka, kb), fuzz.ratio(ka.replace(" ", ""), kb.replace(" ", "")))
+    return _score(_keys(a), _keys(b))
+
+
+class _Index:
+    """Names prepared for finding the ones near a name without scoring every one in Python.
+
+    Equal keys and abbreviations are looked up in dicts; fuzzy scores are computed by
+    rapidfuzz over the whole list at C speed with a score cutoff. What comes back is a
+    superset of the names `similarity` puts at or above the cutoff: the caller scores
+    those few with `_score`, so results are exactly `similarity`'s.
+    """
+
+    def __init__(self, names):
+        self.keys = [_keys(name) for name in names]
+        self.by_exact = defaultdict(list)
+        self.by_initials = defaultdict(list)
+        self.by_abbreviation = defaultdict(list)
+        for i, keys in enumerate(self.keys):
+            self.by_exact[keys.exact].append(i)
+            self.by_initials[keys.initials].append(i)
+            if keys.abbreviation:
+                self.by_abbreviation[keys.abbreviation].append(i)
+        self.fuzzy = [keys.fuzzy for keys in self.keys]
+        self.squashed = [keys.squashed for keys in self.keys]
+
+    def near(self, query, score_cutoff, *, start=0):
+        """Indexes (from `start` on) of the names that may score `score_cutoff` against `query`."""
+        found = set(self.by_exact.get(query.exact, ()))
+        if query.abbreviation:
+            found.update(self.by_initials.get(query.abbreviation, ()))
+        found.update(self.by_abbreviation.get(query.initials, ()))
+        found = {i for i in found if i >= start}
+        # A hair under the cutoff: the exact score is recomputed by the caller.
+        cutoff = max(0.0, score_cutoff - 0.01)
+        for text, choices in ((query.fuzzy, self.fuzzy), (query.squashed, self.squashed)):
+            matches = process.extract(
+                text,
+                choices[start:],
+                scorer=fuzz.ratio,
+                processor=None,
+                limit=None,
+                score_cutoff=cutoff,
+            )
+            found.update(start + i for _choice, _score, i in matches)
+        return sorted(found)
 
 
 def closest(name, candidates, *, limit=3, score_cutoff=SIMILAR):
@@ -85,18 +159,16 @@ def closest(name, candidates, *, limit=3, score_cutoff=SIMILAR):
     `candidates` maps a label (e.g. an organisation or alias name) to any value
     (e.g. the organisation's id); that value is returned with each match.
     """
-    if not match_key(name):
+    query = _keys(name)
+    if not query.exact:
         return []
-    found = process.extract(
-        name,
-        list(candidates),
-        scorer=lambda q, c, **kw: similarity(q, c),
-        processor=None,
-        limit=None,
-        score_cutoff=score_cutoff,
-    )
+    labels = list(candidates)
+    index = _Index(labels)
+    scored = [(labels[i], _score(query, index.keys[i])) for i in index.near(query, score_cutoff)]
     best = {}
-    for label, score, _index in found:
+    for label, score in sorted(scored, key=lambda item: -item[1]):
+        if score < score_cutoff:
+            continue
         value = candidates[label]
         if value not in best or score > best[value]:
             best[value] = score
@@ -104,14 +176,45 @@ def closest(name, candidates, *, limit=3, score_cutoff=SIMILAR):
     return ranked[:limit]
 
 
+def _scored_pairs(names, score_cutoff):
+    """(i, j, score) for each pair of indexes i < j scoring at least `score_cutoff`, by i then j."""
+    index = _Index(names)
+    for i, keys in enumerate(index.keys):
+        for j in index.near(keys, score_cutoff, start=i + 1):
+            score = _score(keys, index.keys[j])
+            if score >= score_cutoff:
+                yield i, j, score
+
+
 def similar_pairs(names, *, score_cutoff=SIMILAR):
     """Pairs of names that are alike, most alike first: [(a, b, score), …]."""
-    pairs = []
-    for a, b in combinations(names, 2):
-        score = similarity(a, b)
-        if score >= score_cutoff:
-            pairs.append((a, b, score))
+    names = list(names)
+    pairs = [(names[i], names[j], score) for i, j, score in _scored_pairs(names, score_cutoff)]
     return sorted(pairs, key=lambda p: -p[2])
+
+
+def similar_owners(labelled, *, score_cutoff=SIMILAR):
+    """Pairs of owners with alike labels, most alike first.
+
+    `labelled` is a list of (label, owner): an organisation's name and each of its
+    aliases, each with the organisation. Returns [(first, second, score, first_label,
+    second_label), …], one row a pair of different owners with their most alike labels
+    (the earlier-listed labels on a tie); `first` is the owner listed earlier.
+    """
+    labelled = list(labelled)
+    order = {}
+    for _label, owner in labelled:
+        order.setdefault(owner, len(order))
+    best = {}
+    for i, j, score in _scored_pairs([label for label, _owner in labelled], score_cutoff):
+        (label_a, a), (label_b, b) = labelled[i], labelled[j]
+        if a == b:
+            continue
+        if order[a] > order[b]:
+            (label_a, a), (label_b, b) = (label_b, b), (label_a, a)
+        if (a, b) not in best or score > best[a, b][2]:
+            best[a, b] = (a, b, score, label_a, label_b)
+    return sorted(best.values(), key=lambda row: -row[2])
 
 
 # Two innovation titles at or above this are shown as a possible duplicate.

@@ -8,6 +8,8 @@ migrates it and loads the demo; it is dropped afterwards. `gunicorn_server` runs
 `gunicorn -c gunicorn.conf.py config.wsgi` with production settings (DEBUG off,
 collected static files, 2 workers) on a free port. Neither needs DATABASE_URL, so
 both run in every CI pass. `server.get(path)` sends what the TLS proxy would.
+A test module may set `GUNICORN_ENV = {"NAME": "value"}` to add to the server's
+environment (e.g. `SUBMISSION_RATE_LIMIT`).
 """
 
 import os
@@ -143,7 +145,7 @@ class GunicornServer:
 
 
 @pytest.fixture(scope="module")
-def gunicorn_server(fault_database, tmp_path_factory):
+def gunicorn_server(fault_database, tmp_path_factory, request):
     port = free_port()
     tmp = tmp_path_factory.mktemp("gunicorn")
     env = {
@@ -160,6 +162,7 @@ def gunicorn_server(fault_database, tmp_path_factory):
         "PYTHONUNBUFFERED": "1",
     }
     env.pop("REDIS_URL", None)
+    env.update(getattr(request.module, "GUNICORN_ENV", {}))
     manage("collectstatic", "--noinput", env=env)
     log_path = tmp / "gunicorn.log"
     with open(log_path, "w") as log:

@@ -213,3 +213,19 @@ def test_duplicates_view_finds_knightsone_housing_like_knightstone(client, moder
 def test_organisation_changelist_links_to_the_duplicates(client, moderator):
     response = client.get("/admin/organisations/organisation/")
     assert b'href="/admin/organisations/organisation/duplicates/"' in response.content
+
+
+def test_duplicates_view_lists_an_alias_alike_another_organisations_name(client, moderator):
+    sovereign = make_organisation(name="Sovereign")
+    OrganisationAlias.objects.create(organisation=sovereign, name="Spectrum Housing")
+    OrganisationAlias.objects.create(organisation=sovereign, name="Sovereign Housing")
+    spectrum = make_organisation(name="Spectrum Housing Group")
+    make_organisation(name="Bromford")
+    response = client.get("/admin/organisations/organisation/duplicates/")
+    assert [
+        (pair["first"], pair["second"], pair["first_alias"], pair["second_alias"])
+        for pair in response.context["pairs"]
+    ] == [(sovereign, spectrum, "Spectrum Housing", "")]
+    content = response.content.decode()
+    assert "as its alias “Spectrum Housing”" in content
+    assert f"{MERGE}?ids={sovereign.pk}&amp;ids={spectrum.pk}" in content

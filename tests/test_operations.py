@@ -119,8 +119,8 @@ def test_a_database_outage_gives_the_503_page(failing_client):
 
 
 def test_429_page_keeps_its_message():
-    html = render_to_string("429.html", {"SITE_NAME": "140in140"})
-    assert "Please wait ten minutes and try again." in html
+    html = render_to_string("429.html", {"SITE_NAME": "140in140", "retry_after": "10 minutes"})
+    assert "Please wait 10 minutes and try again." in html
     assert 'class="site-header"' in html
 
 

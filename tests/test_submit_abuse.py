@@ -4,11 +4,12 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.db import OperationalError, connection
+from django.db import IntegrityError, OperationalError, connection
 from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
+from campaign.timewords import minutes_words
 from config.clientip import client_ip
 from innovations.models import Innovation, Submission
 from innovations.ratelimit import parse_rate
@@ -71,6 +72,7 @@ def test_rate_limit_refuses_the_eleventh_submission_from_one_address(client, cam
     response = client.post(submit_url(campaign), payload())
     assert response.status_code == 429
     assert "Slow down a little" in response.content.decode()
+    assert "Please wait 10 minutes and try again." in response.content.decode()
     assert response["Retry-After"] == "600"
     assert Submission.objects.count() == 10
     assert any("reason=rate-limited" in line for line in refusals(caplog))
@@ -83,7 +85,11 @@ def test_rate_limit_is_configurable_and_can_be_turned_off(client, campaign, sett
     settings.SUBMISSION_RATE_LIMIT = "2/60"
     assert client.post(submit_url(campaign), payload()).status_code == 303
     assert client.post(submit_url(campaign), payload()).status_code == 303
-    assert client.post(submit_url(campaign), payload()).status_code == 429
+    refused = client.post(submit_url(campaign), payload())
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "60"
+    assert "Please wait 1 minute and try again." in refused.content.decode()
+    assert "ten minutes" not in refused.content.decode()
     settings.SUBMISSION_RATE_LIMIT = "0"
     for _ in range(12):
         assert client.post(submit_url(campaign), payload()).status_code == 303
@@ -256,3 +262,58 @@ def test_when_the_database_goes_away_midway_the_page_still_shows_with_503(client
     assert "so nothing was saved" in response.content.decode()
     assert 'value="Kept"' in response.content.decode()
     assert_nothing_saved()
+
+
+@pytest.mark.parametrize(
+    ("seconds", "words"),
+    [
+        (1, "1 minute"),
+        (60, "1 minute"),
+        (61, "2 minutes"),
+        (600, "10 minutes"),
+        (3600, "60 minutes"),
+    ],
+)
+def test_the_wait_is_said_in_whole_minutes_rounded_up(seconds, words):
+    assert minutes_words(seconds) == words
+
+
+def test_the_same_form_saved_by_a_simultaneous_request_goes_to_its_thank_you_page(
+    client, campaign, monkeypatch, caplog
+):
+    # Both requests passed the "already saved?" check; the other one saved first,
+    # so this one hits the receipt's unique constraint.
+    from innovations import views
+
+    real_create = views.submission_create
+    firsts = []
+
+    def other_request_saves_first(**fields):
+        firsts.append(real_create(**fields))
+        return real_create(**fields)
+
+    monkeypatch.setattr(views, "submission_create", other_request_saves_first)
+    response = client.post(submit_url(campaign), payload())
+    assert response.status_code == 303
+    assert response["Location"].endswith(f"/thanks/{firsts[0].receipt}/")
+    assert Submission.objects.count() == 1
+    assert any("reason=duplicate" in line for line in refusals(caplog))
+
+
+def test_any_other_integrity_error_is_a_database_error_with_nothing_saved(
+    client, campaign, monkeypatch, caplog
+):
+    from innovations import views
+
+    def clash(**fields):
+        raise IntegrityError("some other constraint")
+
+    monkeypatch.setattr(views, "submission_create", clash)
+    response = client.post(submit_url(campaign), payload())
+    assert response.status_code == 503
+    assert "we could not save your innovations just now" in response.content.decode()
+    assert_nothing_saved()
+    assert any(
+        "reason=database-error" in line and "error=IntegrityError" in line
+        for line in refusals(caplog)
+    )
