@@ -126,6 +126,30 @@ def test_pagination_is_by_organisation_and_never_splits_a_group(client):
     assert collated.collated_page(campaign, per_page=5, page=99).number == 3
 
 
+@pytest.mark.parametrize(
+    ("counts", "pages"),
+    [
+        ([5, 5, 5], [[0, 1, 2]]),
+        ([60, 60, 1], [[0, 1], [2]]),  # 121 would pass the budget of 120
+        ([500, 3, 3], [[0], [1, 2]]),  # one big organisation has a page to itself
+        ([1] * 7, [[0, 1, 2], [3, 4, 5], [6]]),  # at most 3 organisations a page
+        ([], [[]]),
+    ],
+)
+def test_pages_hold_whole_organisations_within_an_innovation_budget(counts, pages):
+    assert collated.paginate(counts, per_page=3, innovations_per_page=120) == pages
+
+
+def test_a_page_weighs_the_same_however_large_the_campaign(client):
+    campaign = make_campaign()
+    fill(campaign, 400, organisations=8)  # 50 innovations each
+    page = collated.collated_page(campaign, innovations_per_page=120)
+    assert [group.count for group in page.groups] == [50, 50]
+    assert sum(len(group.innovations) for group in page.groups) == 100
+    assert page.num_pages == 4
+    assert (page.organisations, page.innovations) == (8, 400)
+
+
 def test_pagination_links_keep_the_filters(client):
     campaign = make_campaign()
     fill(campaign, 120, organisations=60)
