@@ -10,11 +10,13 @@ every minute, and a campaign's status changes at its opening and closing times.
 `time_bucket` puts that into the key: the minute for pages that show the time
 left, only the status for the rest.
 
-On a hit a page costs one SQL query (the campaign, found by its slug): the
-version lives in the cache, and the rendered page comes from the cache.
+On a hit a page costs no SQL query: the campaign comes from this process's memory
+while its version is unchanged, the version lives in the cache, and the rendered
+page comes from the cache.
 """
 
 import hashlib
+import time
 from functools import wraps
 
 from django.core.cache import cache
@@ -49,14 +51,50 @@ def time_bucket(campaign, granularity, at=None):
     return str(status)
 
 
-def campaign_for(request, slug):
-    """The campaign at `slug`, or None; looked up once per request."""
+# slug -> (campaign, its version when loaded, when loaded): this process's copies.
+_known_campaigns = {}
+KNOWN_CAMPAIGN_SECONDS = 60
+
+
+def _campaign_by_slug(slug):
+    """The campaign at `slug`, from this process's memory while its version is unchanged.
+
+    A cache hit then costs no SQL at all. Every change to a campaign goes through
+    `mark_changed`, which moves the version; the time limit only bounds the moment
+    between loading a row and reading its version.
+    """
     from .models import Campaign
 
+    now = time.monotonic()
+    known = _known_campaigns.get(slug)
+    if known is not None:
+        campaign, seen, loaded = known
+        current = version(campaign.pk)
+        if now - loaded < KNOWN_CAMPAIGN_SECONDS and current == seen:
+            return campaign, current
+    campaign = Campaign.objects.filter(slug=slug).first()
+    if campaign is None:
+        _known_campaigns.pop(slug, None)
+        return None, None
+    current = version(campaign.pk)
+    _known_campaigns[slug] = (campaign, current, now)
+    return campaign, current
+
+
+def campaign_for(request, slug):
+    """The campaign at `slug`, or None; looked up once per request."""
     memo = request.__dict__.setdefault("_public_campaigns", {})
     if slug not in memo:
-        memo[slug] = Campaign.objects.filter(slug=slug).first()
-    return memo[slug]
+        memo[slug] = _campaign_by_slug(slug)
+    return memo[slug][0]
+
+
+def _version_for(request, campaign):
+    """The version read with the campaign in this request, so it is read once."""
+    for known, current in request.__dict__.get("_public_campaigns", {}).values():
+        if known is not None and known.pk == campaign.pk:
+            return current
+    return version(campaign.pk)
 
 
 def _page_key(request, campaign, name, granularity):
@@ -67,7 +105,7 @@ def _page_key(request, campaign, name, granularity):
             [
                 name,
                 str(campaign.pk),
-                str(version(campaign.pk)),
+                str(_version_for(request, campaign)),
                 time_bucket(campaign, granularity),
                 request.get_full_path(),
             ]
