@@ -27,8 +27,17 @@ def version(campaign_id):
     return value
 
 
+SITE_WIDE = "site"
+
+
+def site_version():
+    """Moves with every change to any campaign: for pages that span campaigns."""
+    return version(SITE_WIDE)
+
+
 def mark_changed(*campaign_ids):
-    for campaign_id in campaign_ids:
+    """Make the named campaigns' cached pages stale, and the pages spanning campaigns."""
+    for campaign_id in [*campaign_ids, SITE_WIDE]:
         key = _key(campaign_id)
         try:
             cache.incr(key)

@@ -155,13 +155,12 @@ def innovation_list(request, campaign):
     return render(request, "campaign/innovation_list.html", context)
 
 
-def innovation_detail(request, slug, pk):
+@public_page("innovation", STATUS)
+def innovation_detail(request, campaign, pk):
     innovation = get_object_or_404(
-        Innovation.objects.public().select_related("campaign", "organisation"),
-        campaign__slug=slug,
-        pk=pk,
+        Innovation.objects.public().select_related("organisation"), campaign=campaign, pk=pk
     )
-    campaign = innovation.campaign
+    innovation.campaign = campaign
     url = _absolute(innovation.get_absolute_url())
     context = {
         "innovation": innovation,

@@ -213,3 +213,36 @@ def test_every_html_page_has_title_description_social_tags_and_canonical(client,
         assert '<meta name="twitter:card" content="summary">' in html, page
         path = page.split("?")[0]
         assert f'<link rel="canonical" href="https://140in140.example.org{path}">' in html, page
+
+
+def test_innovation_and_organisation_pages_run_no_query_on_a_hit_and_follow_changes(
+    client, django_assert_num_queries
+):
+    campaign = make_campaign()
+    org = make_organisation(name="Bromford")
+    shown = make_innovation(
+        campaign=campaign, organisation=org, title="Be Bromford", status="approved"
+    )
+    hidden = make_innovation(campaign=campaign, organisation=org, title="Brombox", status="pending")
+    for page in [shown.get_absolute_url(), org.get_absolute_url()]:
+        first = client.get(page)
+        assert first.status_code == 200
+        with django_assert_num_queries(0):
+            assert client.get(page).content == first.content
+    assert b"Brombox" not in client.get(org.get_absolute_url()).content
+
+    # An approval and a rejection, as the admin actions make them (with mark_changed).
+    Innovation.objects.filter(pk=hidden.pk).update(status="approved")
+    Innovation.objects.filter(pk=shown.pk).update(status="rejected")
+    mark_changed(campaign.pk)
+    assert b"Brombox" in client.get(org.get_absolute_url()).content
+    assert client.get(shown.get_absolute_url()).status_code == 404
+
+
+def test_an_organisation_without_innovations_is_renamed_at_once(client):
+    org = make_organisation(name="Old Name Homes")
+    assert b"Old Name Homes" in client.get(org.get_absolute_url()).content
+    org.name = "New Name Homes"
+    org.save()
+    mark_changed()  # what the organisation admin does when no campaign is affected
+    assert b"New Name Homes" in client.get(org.get_absolute_url()).content
