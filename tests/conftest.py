@@ -1,6 +1,8 @@
 import pytest
 from django.core.cache import cache
 
+from tests.factories import make_user
+
 
 @pytest.fixture(autouse=True)
 def _fast_and_isolated(settings):
@@ -11,3 +13,11 @@ def _fast_and_isolated(settings):
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def moderator(client):
+    """A staff member in the Moderator group, signed in on `client`."""
+    user = make_user(staff=True, groups=["Moderator"])
+    client.force_login(user)
+    return user

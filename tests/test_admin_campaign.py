@@ -7,18 +7,11 @@ import pytest
 
 from campaign.models import Campaign
 
-from .factories import make_campaign, make_innovation, make_organisation, make_submission, make_user
+from .factories import make_campaign, make_innovation, make_organisation, make_submission
 
 pytestmark = pytest.mark.django_db
 
 LONDON = ZoneInfo("Europe/London")
-
-
-@pytest.fixture
-def moderator(client):
-    user = make_user(staff=True, groups=["Moderator"])
-    client.force_login(user)
-    return user
 
 
 def fill(campaign, n):

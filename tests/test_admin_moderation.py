@@ -9,18 +9,11 @@ from django.utils import timezone
 from campaign.freshness import version
 from innovations.models import Innovation
 
-from .factories import make_campaign, make_innovation, make_submission, make_user
+from .factories import make_campaign, make_innovation, make_submission
 
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = "/admin/innovations/innovation/"
-
-
-@pytest.fixture
-def moderator(client):
-    user = make_user(staff=True, groups=["Moderator"])
-    client.force_login(user)
-    return user
 
 
 @pytest.fixture

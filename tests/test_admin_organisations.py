@@ -10,18 +10,11 @@ from innovations.models import Innovation, Submission
 from organisations.models import Organisation, OrganisationAlias
 from organisations.services import organisation_merge
 
-from .factories import make_campaign, make_innovation, make_organisation, make_submission, make_user
+from .factories import make_campaign, make_innovation, make_organisation, make_submission
 
 pytestmark = pytest.mark.django_db
 
 MERGE = "/admin/organisations/organisation/merge/"
-
-
-@pytest.fixture
-def moderator(client):
-    user = make_user(staff=True, groups=["Moderator"])
-    client.force_login(user)
-    return user
 
 
 @pytest.fixture
