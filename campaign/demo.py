@@ -205,7 +205,12 @@ def _submission(campaign, org, created_at):
         campaign=campaign,
         organisation=org,
         email=f"demo+{slug}@example.org",
-        defaults={"name": f"Demo submitter at {org.name}", "created_at": created_at},
+        # Every demo submitter ticked the consent box as they sent it, as the form requires.
+        defaults={
+            "name": f"Demo submitter at {org.name}",
+            "created_at": created_at,
+            "consented_at": created_at,
+        },
     )
     return submission
 

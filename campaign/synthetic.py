@@ -436,6 +436,7 @@ def _write_chunk(rng, campaign, orgs, chunk, window):
                 role=rng.choice(ROLES),
                 twitter=f"@{first}{last}"[:16] if rng.random() < 0.3 else "",
                 created_at=at,
+                consented_at=at,
             )
         )
     Submission.objects.bulk_create(submissions, batch_size=BATCH_SIZE)

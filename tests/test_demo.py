@@ -47,3 +47,11 @@ def test_demo_has_an_open_campaign_with_every_status():
     live = Campaign.objects.open_at().get()
     statuses = set(Innovation.objects.for_campaign(live).values_list("status", flat=True))
     assert statuses == {"pending", "approved", "rejected"}
+
+
+def test_every_demo_submission_records_its_consent_time():
+    call_command("load_demo")
+    submissions = Submission.objects.all()
+    assert submissions.exists()
+    assert not submissions.filter(consented_at__isnull=True).exists()
+    assert all(s.consented_at == s.created_at for s in submissions)
