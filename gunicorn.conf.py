@@ -16,9 +16,14 @@ workers = int(os.environ.get("WEB_CONCURRENCY") or min(2 * multiprocessing.cpu_c
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
-# Recycle workers now and then so a slow leak cannot grow for ever.
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "1000"))
-max_requests_jitter = 100
+# Recycle workers now and then so a slow leak cannot grow for ever; not so often
+# that a busy site spends its time starting workers. At 1,000 a worker was replaced
+# every second or two under load, which halved the requests served (docs/performance.md).
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "20000"))
+max_requests_jitter = max_requests // 10
+# Import Django once in the master: a recycled worker is a fork, ready at once,
+# and the workers share the imported code's memory.
+preload_app = os.environ.get("GUNICORN_PRELOAD", "1") == "1"
 # Heartbeat files in memory, not on a (possibly slow) container filesystem.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
 

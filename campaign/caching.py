@@ -11,21 +11,26 @@ every minute, and a campaign's status changes at its opening and closing times.
 left, only the status for the rest.
 
 On a hit a page costs no SQL query: the campaign comes from this process's memory
-while its version is unchanged, the version lives in the cache, and the rendered
-page comes from the cache.
+while its version is unchanged. While the process hears every change as it
+happens (`changes`), the rendered page comes from its memory too, with no I/O at
+all; otherwise the version and the rendered page are read in one round trip.
 """
 
 import hashlib
+import threading
 import time
 from functools import wraps
 
+from cachetools import LRUCache
+from django.conf import settings
 from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import condition
 
-from .freshness import version
+from . import changes
+from .freshness import version, version_key
 
 TIMEOUT = 60 * 60  # a safety net: the version in the key is what keeps pages fresh
 
@@ -35,7 +40,7 @@ STATUS = "status"
 
 def cached(campaign, name, compute, timeout=TIMEOUT):
     """`compute()`, cached under `name` until the campaign's next change."""
-    key = f"campaign:{campaign.pk}:{version(campaign.pk)}:{name}"
+    key = f"campaign:{campaign.pk}:{version(campaign.pk)}:{settings.RELEASE}:{name}"
     value = cache.get(key)
     if value is None:
         value = compute()
@@ -45,10 +50,10 @@ def cached(campaign, name, compute, timeout=TIMEOUT):
 
 def time_bucket(campaign, granularity, at=None):
     at = at or timezone.now()
-    status = campaign.status(at)
+    status = campaign.status(at).value
     if granularity == MINUTE and status != campaign.Status.CLOSED:
-        return f"{status}:{at:%Y%m%d%H%M}"
-    return str(status)
+        return f"{status}:{int(at.timestamp()) // 60}"
+    return status
 
 
 # slug -> (campaign, its version when loaded, when loaded): this process's copies.
@@ -56,29 +61,40 @@ _known_campaigns = {}
 KNOWN_CAMPAIGN_SECONDS = 60
 
 
-def _campaign_by_slug(slug):
-    """The campaign at `slug`, from this process's memory while its version is unchanged.
+def _remembered(slug):
+    """(campaign, version seen when it was loaded) from this process's memory, or None."""
+    known = _known_campaigns.get(slug)
+    if known is None or time.monotonic() - known[2] >= KNOWN_CAMPAIGN_SECONDS:
+        return None
+    return known[0], known[1]
 
-    A cache hit then costs no SQL at all. Every change to a campaign goes through
-    `mark_changed`, which moves the version; the time limit only bounds the moment
-    between loading a row and reading its version.
+
+def _load_campaign(slug):
+    """(campaign, version) from the database, remembered in this process.
+
+    Every change to a campaign goes through `mark_changed`, which moves the
+    version; the time limit on remembering bounds the moment between loading the
+    row and reading its version.
     """
     from .models import Campaign
 
-    now = time.monotonic()
-    known = _known_campaigns.get(slug)
-    if known is not None:
-        campaign, seen, loaded = known
-        current = version(campaign.pk)
-        if now - loaded < KNOWN_CAMPAIGN_SECONDS and current == seen:
-            return campaign, current
     campaign = Campaign.objects.filter(slug=slug).first()
     if campaign is None:
         _known_campaigns.pop(slug, None)
         return None, None
     current = version(campaign.pk)
-    _known_campaigns[slug] = (campaign, current, now)
+    _known_campaigns[slug] = (campaign, current, time.monotonic())
     return campaign, current
+
+
+def _campaign_by_slug(slug):
+    """The campaign at `slug` and its version; no SQL while its version is unchanged."""
+    remembered = _remembered(slug)
+    if remembered is not None:
+        campaign, seen = remembered
+        if version(campaign.pk) == seen:
+            return campaign, seen
+    return _load_campaign(slug)
 
 
 def campaign_for(request, slug):
@@ -89,64 +105,154 @@ def campaign_for(request, slug):
     return memo[slug][0]
 
 
-def _version_for(request, campaign):
-    """The version read with the campaign in this request, so it is read once."""
-    for known, current in request.__dict__.get("_public_campaigns", {}).values():
-        if known is not None and known.pk == campaign.pk:
-            return current
-    return version(campaign.pk)
-
-
 def _page_key(request, campaign, name, granularity):
-    """One key per page, campaign version, time bucket and full path (with the query)."""
-    memo = request.__dict__.setdefault("_public_page_keys", {})
-    if name not in memo:
-        raw = "|".join(
-            [
-                name,
-                str(campaign.pk),
-                str(_version_for(request, campaign)),
-                time_bucket(campaign, granularity),
-                request.get_full_path(),
-            ]
-        )
-        memo[name] = f"page:{hashlib.sha256(raw.encode()).hexdigest()}"
-    return memo[name]
+    """One key per release, page, campaign, time bucket and full path (with the query).
+
+    The campaign's version is not in the key but in the cached value: reading the
+    version and the page is then one round trip to the cache (MGET).
+    """
+    raw = "|".join(
+        [
+            settings.RELEASE,
+            name,
+            str(campaign.pk),
+            time_bucket(campaign, granularity),
+            request.get_full_path(),
+        ]
+    )
+    return f"page:{hashlib.sha256(raw.encode()).hexdigest()}"
+
+
+class _Page:
+    """What one request knows about one cached page: looked up once, used for ETag and body."""
+
+    __slots__ = ("campaign", "version", "key", "generation", "content", "content_type")
+
+    def __init__(self, campaign, current, key, generation, entry=None):
+        self.campaign, self.version, self.key = campaign, current, key
+        self.generation = generation
+        self.content = self.content_type = None
+        if entry is not None and entry[0] == current:
+            _, self.content, self.content_type = entry
+
+    @property
+    def etag(self):
+        return hashlib.sha256(f"{self.key}|{self.version}".encode()).hexdigest()[:40]
+
+    def keep_in_memory(self):
+        """Keep the page in this process until the next change, if none came since it was read."""
+        if self.content is None or self.generation is None:
+            return
+        entry = (self.generation, self.version, self.content, self.content_type)
+        with _in_memory_lock:
+            if changes.generation() == self.generation:
+                _in_memory[self.key] = entry
+
+
+# key -> (generation, version, content, content type): pages this process serves
+# with no round trip, while `changes.generation()` is what it was when each was read.
+IN_MEMORY_BYTES = 32 * 1024 * 1024
+_in_memory = LRUCache(maxsize=IN_MEMORY_BYTES, getsizeof=lambda entry: len(entry[2]) + 256)
+_in_memory_lock = threading.Lock()
+
+
+def _from_memory(campaign, key, generation):
+    """The page kept in this process's memory under this generation, or None."""
+    if generation is None:
+        return None
+    with _in_memory_lock:
+        entry = _in_memory.get(key)
+    if entry is None or entry[0] != generation:
+        return None
+    _, current, content, content_type = entry
+    return _Page(campaign, current, key, generation, (current, content, content_type))
+
+
+def _from_cache(campaign, seen, key, generation):
+    """The page from one MGET of (version, page); None if the campaign changed since `seen`."""
+    vkey = version_key(campaign.pk)
+    found = cache.get_many([vkey, key])
+    if found.get(vkey) != seen:
+        return None  # changed (or evicted): load the campaign again
+    return _Page(campaign, seen, key, generation, found.get(key))
+
+
+def _lookup(request, slug, name, granularity):
+    """The campaign, its version and the cached page (or None): memoised on the request.
+
+    From this process's memory when it can (no I/O), else from the shared cache:
+    one round trip when the campaign is remembered, or a query and two otherwise.
+    """
+    memo = request.__dict__.setdefault("_public_pages", {})
+    if name in memo:
+        return memo[name]
+    generation = changes.generation()  # read first: a change after it voids what is read
+    page = None
+    remembered = _remembered(slug)
+    if remembered is not None:
+        campaign, seen = remembered
+        key = _page_key(request, campaign, name, granularity)
+        page = _from_memory(campaign, key, generation)
+        if page is None:
+            page = _from_cache(campaign, seen, key, generation)
+            if page is not None:
+                page.keep_in_memory()
+    if page is None:
+        campaign, current = _load_campaign(slug)
+        if campaign is not None:
+            key = _page_key(request, campaign, name, granularity)
+            page = _Page(campaign, current, key, generation, cache.get(key))
+            page.keep_in_memory()
+    if page is not None:
+        campaigns = request.__dict__.setdefault("_public_campaigns", {})
+        campaigns[slug] = (page.campaign, page.version)
+    memo[name] = page
+    return page
 
 
 def public_page(name, granularity=STATUS):
     """Serve a campaign page from the cache, with an ETag and 304 Not Modified.
 
-    The view is called as `view(request, campaign, **kwargs)` only on a cache miss;
-    its 200 response's body and content type are cached. Anonymous pages must not
-    touch the session or set cookies, or they could not be shared like this.
+    A hit costs no SQL, and no round trip to Redis while this process hears every
+    change (`changes`); else one. The view is called as `view(request, campaign,
+    **kwargs)` only on a miss; its 200 response's body and content type are cached
+    with the version they were rendered at. Anonymous pages must not touch the
+    session or set cookies, or they could not be shared like this.
     """
 
     def decorator(view):
         def etag(request, slug, **kwargs):
-            campaign = campaign_for(request, slug)
-            if campaign is None:
-                return None
-            return _page_key(request, campaign, name, granularity).removeprefix("page:")[:40]
+            page = _lookup(request, slug, name, granularity)
+            return None if page is None else page.etag
+
+        @wraps(view)
+        def render(request, slug, **kwargs):
+            page = _lookup(request, slug, name, granularity)
+            if page is None:
+                raise Http404("No such campaign.")
+            if page.content is not None:
+                return HttpResponse(page.content, content_type=page.content_type)
+            response = view(request, page.campaign, **kwargs)
+            if response.status_code == 200 and not response.streaming:
+                page.content, page.content_type = response.content, response["Content-Type"]
+                cache.set(page.key, (page.version, page.content, page.content_type), TIMEOUT)
+                page.keep_in_memory()
+            return response
+
+        conditional = condition(etag_func=etag)(render)
 
         @wraps(view)
         def wrapped(request, slug, **kwargs):
-            campaign = campaign_for(request, slug)
-            if campaign is None:
-                raise Http404("No such campaign.")
-            key = _page_key(request, campaign, name, granularity)
-            hit = cache.get(key)
-            if hit is not None:
-                content, content_type = hit
-                response = HttpResponse(content, content_type=content_type)
-            else:
-                response = view(request, campaign, **kwargs)
-                if response.status_code == 200 and not response.streaming:
-                    cache.set(key, (response.content, response["Content-Type"]), TIMEOUT)
-            # Shared caches may keep it, but must ask (with the ETag) before reuse.
-            patch_cache_control(response, public=True, no_cache=True)
+            response = conditional(request, slug, **kwargs)
+            # Shared caches may keep it, but must ask (with the ETag) before reuse;
+            # a 304 says so again, as RFC 9111 asks.
+            if response.status_code in (200, 304):
+                if response.has_header("Cache-Control"):
+                    patch_cache_control(response, public=True, no_cache=True)
+                else:
+                    response["Cache-Control"] = "public, no-cache"
             return response
 
-        return condition(etag_func=etag)(wrapped)
+        return wrapped
 
     return decorator

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from config import release
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -107,9 +109,10 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "140in140",
+            # Sites (or test runs) sharing one Redis keep apart by prefix.
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "140in140"),
         }
     }
 else:
@@ -164,6 +167,8 @@ else:
 # The public name of the site and its absolute base URL (for canonical links,
 # feeds and share links when there is no request at hand).
 SITE_NAME = os.environ.get("SITE_NAME", "140in140")
+# Part of every cached page's key and ETag: a deploy shows its changes at once.
+RELEASE = release.identify(BASE_DIR)
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # ---------------------------------------------------------------------------

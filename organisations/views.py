@@ -18,7 +18,7 @@ CACHE_SECONDS = 60 * 60  # a safety net: the site-wide version in the key keeps 
 
 def organisation_detail(request, slug):
     """The organisation page, cached until any campaign changes (it spans campaigns)."""
-    raw = f"{site_version()}|{request.get_full_path()}"
+    raw = f"{settings.RELEASE}|{site_version()}|{request.get_full_path()}"
     key = f"organisation-page:{hashlib.sha256(raw.encode()).hexdigest()}"
     content = cache.get(key)
     if content is not None:

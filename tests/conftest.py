@@ -1,6 +1,11 @@
+import os
+import secrets
+import time
+
 import pytest
 from django.core.cache import cache
 
+from campaign import changes
 from tests.factories import make_user
 
 
@@ -21,3 +26,33 @@ def moderator(client):
     user = make_user(staff=True, groups=["Moderator"])
     client.force_login(user)
     return user
+
+
+# The machine's Redis (127.0.0.1:6379). Each test keeps to its own key prefix, so
+# test runs sharing that Redis cannot see each other's keys or change messages.
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/11")
+
+
+def wait_until(condition, seconds=3.0, what="condition"):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} not met in {seconds}s")
+        time.sleep(0.005)
+
+
+@pytest.fixture
+def redis_cache(settings):
+    """The default cache on Redis, as in production, with this process listening for changes."""
+    changes.listener.stop()
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": TEST_REDIS_URL,
+            "KEY_PREFIX": f"test-{secrets.token_hex(6)}",
+        }
+    }
+    wait_until(lambda: changes.generation() is not None, what="listening for changes")
+    yield cache
+    cache.delete_pattern("*")  # this test's prefix only
+    changes.listener.stop()

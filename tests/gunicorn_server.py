@@ -186,6 +186,14 @@ def gunicorn_server(fault_database, tmp_path_factory, request):
             time.sleep(0.2)
         else:
             raise RuntimeError(f"gunicorn did not answer /healthz:\n{server.log()}")
+        # One worker can answer before the master has forked the others.
+        workers = int(env["WEB_CONCURRENCY"])
+        for _ in range(100):
+            if len(server.worker_pids()) == workers:
+                break
+            time.sleep(0.1)
+        else:
+            raise RuntimeError(f"gunicorn did not start {workers} workers:\n{server.log()}")
         yield server
     finally:
         process.send_signal(signal.SIGTERM)

@@ -21,6 +21,14 @@ from tests.submitting import innovation, payload, submit_url
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True, params=["local memory", "redis"])
+def cache_backend(request):
+    """Every test twice: on the local-memory cache, and on Redis with pages kept in memory."""
+    if request.param == "redis":
+        request.getfixturevalue("redis_cache")
+
+
 CACHED = ["detail", "innovations", "feed", "chart", "badge", "embed"]
 
 

@@ -246,3 +246,33 @@ def test_an_organisation_without_innovations_is_renamed_at_once(client):
     org.save()
     mark_changed()  # what the organisation admin does when no campaign is affected
     assert b"New Name Homes" in client.get(org.get_absolute_url()).content
+
+
+def test_a_new_release_renders_every_cached_page_again(client, settings):
+    campaign = make_campaign()
+    make_innovation(campaign=campaign, status="approved")
+    before = {name: client.get(url(name, campaign)) for name in CACHED}
+
+    settings.RELEASE = "next-release"
+    for name, old in before.items():
+        response = client.get(url(name, campaign), headers={"if-none-match": old["ETag"]})
+        assert response.status_code == 200, name  # not 304: the old ETag is the old release's
+        assert response["ETag"] != old["ETag"], name
+
+
+def test_the_release_is_named_by_the_environment_or_a_digest_of_the_source(tmp_path, monkeypatch):
+    from config import release
+
+    for folder, name, text in [
+        ("templates", "a.html", "<p>one</p>"),
+        ("campaign", "v.py", "x = 1"),
+    ]:
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / name).write_text(text)
+    monkeypatch.delenv("RELEASE", raising=False)
+    first = release.identify(tmp_path)
+    assert first == release.identify(tmp_path)  # the same files, the same release
+    (tmp_path / "templates" / "a.html").write_text("<p>two</p>")
+    assert release.identify(tmp_path) != first
+    monkeypatch.setenv("RELEASE", "v2.1")
+    assert release.identify(tmp_path) == "v2.1"
