@@ -12,7 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
+from campaign.freshness import site_version
 from campaign.models import Campaign
+from campaign.tally import cached_tally
 from campaign.timewords import minutes_words
 from config.clientip import client_ip
 from organisations.models import Organisation
@@ -26,7 +28,7 @@ from .forms import (
     read_token,
     typed_innovations,
 )
-from .models import Innovation, Submission
+from .models import Submission
 from .ratelimit import parse_rate, submission_allowed
 from .services import CampaignClosed, OrganisationNotConfirmed, submission_create
 
@@ -74,10 +76,6 @@ def _repeat_of_earlier(request, campaign, receipt):
     return _see_other(_thanks_url(earlier))
 
 
-def _tally(campaign):
-    return Innovation.objects.for_campaign(campaign).counted().tally()
-
-
 def _form_page(request, campaign, submitter, formset, *, status=200, notice=""):
     errors = error_summary(submitter, formset) if submitter.is_bound else []
     if not formset.forms:
@@ -90,10 +88,12 @@ def _form_page(request, campaign, submitter, formset, *, status=200, notice=""):
         "errors": errors,
         "notice": notice,
         # After a database error, ask the database nothing more: the page must still show.
+        # The names (a lazy query) are read only when the cached <datalist> is stale.
         "known_organisations": []
         if notice
         else Organisation.objects.values_list("name", flat=True),
-        "tally": None if notice else _tally(campaign),
+        "organisations_version": None if notice else f"{settings.RELEASE}:{site_version()}",
+        "tally": None if notice else cached_tally(campaign),
         "max_innovations": MAX_INNOVATIONS,
         "can_add": formset.total_form_count() < MAX_INNOVATIONS,
     }
@@ -102,7 +102,7 @@ def _form_page(request, campaign, submitter, formset, *, status=200, notice=""):
 
 def _closed_page(request, campaign, *, status=200, typed=None):
     """Before or after the campaign; on a POST, what they typed, so it is not lost."""
-    context = {"campaign": campaign, "tally": _tally(campaign)}
+    context = {"campaign": campaign, "tally": cached_tally(campaign)}
     if typed is not None:
         context["typed"] = {name: typed.get(name, "") for name in SUBMITTER_FIELDS}
         context["typed_innovations"] = [
@@ -228,7 +228,7 @@ def thanks(request, slug, receipt):
         "campaign": campaign,
         "submission": submission,
         "innovations": innovations,
-        "tally": _tally(campaign),
+        "tally": cached_tally(campaign),
         "share_url": "https://twitter.com/intent/tweet?" + urlencode(share),
     }
     return render(request, "innovations/thanks.html", context)

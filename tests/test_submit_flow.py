@@ -281,3 +281,20 @@ def test_form_page_queries_do_not_grow_with_data(
     assert response.status_code == 200
     assert response.content.decode().count('<option value="Organisation') == size
     assert f"So far: {size} innovations from {size} organisations." in response.content.decode()
+
+
+def test_the_form_s_tally_and_organisation_names_follow_each_new_submission(
+    client, campaign, bromford, django_capture_on_commit_callbacks
+):
+    first = client.get(submit_url(campaign)).content.decode()
+    assert "So far: 0 innovations" in first
+    assert '<option value="Bromford">' in first
+    assert '<option value="Knightstone Housing">' not in first
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(submit_url(campaign), payload(organisation="Knightstone Housing"))
+    assert response.status_code == 303
+
+    again = client.get(submit_url(campaign)).content.decode()
+    assert "So far: 1 innovation from 1 organisation" in again
+    assert '<option value="Knightstone Housing">' in again
