@@ -38,6 +38,7 @@ class Plan:
     workers: int
     submit_clients: int
     submit_seconds: int
+    rounds: int
     output: Path
     quick: bool
 
@@ -57,7 +58,8 @@ def parse_args(argv=None):
     )
     plan = Plan(
         sizes=((100, 20), (100_000, 1_500)),
-        seconds=3 if quick else 10,
+        seconds=2 if quick else 4,
+        rounds=2 if quick else 5,
         warmup_seconds=1 if quick else 2,
         connections=16,
         threads=2,
@@ -91,26 +93,34 @@ def drive(path, plan, *, warm_up=True):
 
 
 def measure_page(label, path, plan):
-    """One row: the page's wrk figures and, just before them, the bare view's (its floor).
+    """One row: the page's wrk figures, each run paired with a run of the bare view just before.
 
-    Pairing each page with a fresh run of the floor keeps the ratio honest on a
-    machine whose load changes during the run. A page that is not there yet
-    (404) or fails is recorded as such.
+    The pairs alternate `plan.rounds` times and the row's ratio is the median round's:
+    on a machine whose load changes during the run, one pair alone can be off by a
+    fifth either way. A page that is not there yet (404) or fails is recorded as such.
     """
     status = url_status(path)
     if status != 200:
         outcome = "missing (404)" if status == 404 else f"answered {status}"
         print(f"  {label:<18} {outcome}", flush=True)
         return report.Row(label, path, outcome, None)
-    floor = drive(BARE_PATH, plan)
-    figures = drive(path, plan)
+    floors, runs = [], []
+    for round_number in range(plan.rounds):
+        floors.append(drive(BARE_PATH, plan, warm_up=round_number == 0))
+        runs.append(drive(path, plan, warm_up=round_number == 0))
+    ratios = tuple(
+        run.requests_per_second / floor.requests_per_second
+        for run, floor in zip(runs, floors, strict=True)
+    )
+    row = report.Row(label, path, "ok", report.combine(runs), report.combine(floors), ratios)
+    f = row.figures
     print(
-        f"  {label:<18} {figures.requests_per_second:8.0f} req/s  p50 {figures.p50_ms:6.1f} ms"
-        f"  p99 {figures.p99_ms:6.1f} ms  {figures.errors or ''}"
-        f"  (bare view just before: {floor.requests_per_second:.0f} req/s)",
+        f"  {label:<18} {f.requests_per_second:8.0f} req/s  p50 {f.p50_ms:6.1f} ms"
+        f"  p99 {f.p99_ms:6.1f} ms  {f.errors or ''}"
+        f"  ratios {' '.join(f'{r:.2f}' for r in ratios)}",
         flush=True,
     )
-    return report.Row(label, path, "ok", figures, floor)
+    return row
 
 
 def check_conditional(path):

@@ -134,6 +134,7 @@ def gunicorn(env, *, workers, log_path):
     """gunicorn with `workers` sync workers on HOST:PORT, in its own process group."""
     command = [
         GUNICORN,
+        "--config=gunicorn.conf.py",  # the production settings; flags below override
         "config.wsgi",
         f"--bind={HOST}:{PORT}",
         f"--workers={workers}",

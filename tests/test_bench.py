@@ -200,7 +200,7 @@ def test_report_judges_each_target_and_survives_missing_pages():
     assert verdicts["Submissions: the rate one PostgreSQL sustains with 0 errors"] is True
     text = report.markdown([small, large], {"CPU": "test"}, _plan(), seconds=60)
     assert "| badge | 100 | missing (404) |" in text
-    assert "| bare view | 100 | 900 |" in text and "800–1,000 over 3 runs" in text
+    assert "| bare view | 100 | 900 |" in text and "800–1,000 over 3 rows" in text
     assert "make bench" in text and "60 MiB" in text
 
 
@@ -217,12 +217,29 @@ def test_report_says_met_when_every_figure_is_within_target():
     assert verdicts == [True] * 6
 
 
+def test_a_row_s_ratio_is_its_median_round_and_its_runs_are_combined():
+    runs = [
+        wrk.Figures(800, 5, 9, 8000),
+        wrk.Figures(1000, 7, 11, 10000, {"timeout": 1}),
+        wrk.Figures(900, 6, 30, 9000),
+    ]
+    combined = report.combine(runs)
+    assert combined.requests_per_second == pytest.approx(900)
+    assert (combined.p50_ms, combined.p99_ms, combined.requests) == (6, 11, 27000)
+    assert combined.errors == {"timeout": 1}
+
+    size = _size(100, home_rps=850, p50=5, queries={}, conditional="304 to If-None-Match")
+    floors = report.combine([wrk.Figures(1000, 4, 8, 10000)] * 3)
+    size.rows[0] = report.Row("campaign home", "/c/", "ok", combined, floors, (0.8, 1.0, 0.7))
+    assert size.ratio("campaign home") == pytest.approx(0.8)  # not 900 / 1000
+
+
 def _figures(row):
     return row.figures, row.floor
 
 
 def _plan():
-    return Plan(((100, 20), (100_000, 1500)), 15, 2, 16, 2, 3, 8, 20, Path("x.md"), False)
+    return Plan(((100, 20), (100_000, 1500)), 5, 2, 16, 2, 3, 8, 20, 3, Path("x.md"), False)
 
 
 def test_a_submission_form_not_there_yet_is_reported_not_met():
