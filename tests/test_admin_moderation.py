@@ -54,6 +54,29 @@ def test_queue_can_show_everything(client, moderator, current):
     assert b"All statuses" in response.content
 
 
+def columns(response):
+    return list(response.context["cl"].list_display)
+
+
+def test_queue_shows_status_and_date_and_the_campaign_only_across_campaigns(
+    client, moderator, current
+):
+    make_innovation(campaign=current, title="Waiting now")
+    response = client.get(CHANGELIST)
+    assert columns(response) == [
+        "action_checkbox",
+        "title",
+        "organisation",
+        "status",
+        "submitted",
+        "theme",
+    ]
+    assert b"Submitted" in response.content
+    response = client.get(CHANGELIST, {"campaign": "all"})
+    assert columns(response)[-1] == "campaign"
+    assert current.title.encode() in response.content
+
+
 def test_queue_search_finds_submitter_and_organisation(client, moderator, current):
     submission = make_submission(campaign=current, name="Ada Lovelace")
     make_innovation(submission=submission, title="Found by submitter")

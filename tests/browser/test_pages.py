@@ -210,7 +210,12 @@ def test_the_organisers_pages(page, demo, organiser, screenshot):
     harness.sign_in(page, organiser.username, organiser.password)
     page.goto(reverse("admin:innovations_innovation_changelist"))
     assert page.locator("#result_list tbody tr").count() >= 1
-    assert "Pending" in page.locator("#result_list").inner_text()
+    queue = page.locator("#result_list").inner_text()
+    assert "Pending" in queue
+    assert "SUBMITTED" in queue.upper()
+    # Every column fits at 1280 px: nothing to scroll sideways to find a status or date.
+    results = page.locator("#changelist .results")
+    assert results.evaluate("r => r.scrollWidth <= r.clientWidth")
     screenshot(page, "admin-queue-desktop")
 
     page.goto(reverse("admin:organisations_organisation_changelist"))
