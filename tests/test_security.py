@@ -23,13 +23,10 @@ STRONG_KEY = "k3y-for-tests-only-9f8e7d6c5b4a3928171605f4e3d2c1b0a9z8y7x6w5v4u3"
 
 
 def run_manage(*args, **env):
-    # The browser tests' session fixture sets DJANGO_ALLOW_ASYNC_UNSAFE for this process;
-    # a deployment would not have it (check --deploy rightly refuses it).
-    inherited = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=BASE_DIR,
-        env={**inherited, **env},
+        env={**os.environ, **env},
         capture_output=True,
         text=True,
         timeout=120,

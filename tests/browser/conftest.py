@@ -19,14 +19,17 @@ SCREENSHOTS = os.environ.get("SCREENSHOTS", "").lower() in {"1", "true", "yes", 
 SCREENSHOT_DIR = harness.ROOT / "docs" / "screenshots"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """Chromium for one test module; closed after it, with Django's async guard restored."""
     if not Path(harness.CHROMIUM).exists():
         raise RuntimeError(f"{harness.CHROMIUM} is missing: {harness.INSTALL_HINT}")
-    # Playwright's sync API keeps an asyncio loop in this thread; Django would then refuse
-    # database calls from the test itself. The tests are synchronous, so that guard is moot.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
+    # Playwright's sync API keeps an asyncio loop running in this thread while it is open;
+    # Django would then refuse database calls from the test itself. These tests are
+    # synchronous, so that guard is moot here, and only here: the tests that follow
+    # (once Playwright has stopped) run with it again.
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         chromium = playwright.chromium.launch(
             executable_path=harness.CHROMIUM, headless=True, args=harness.CHROMIUM_ARGS
         )
