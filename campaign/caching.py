@@ -27,12 +27,16 @@ from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
-from django.views.decorators.http import condition
+from django.views.decorators.http import condition, require_safe
 
 from . import changes
 from .freshness import version, version_key
 
 TIMEOUT = 60 * 60  # a safety net: the version in the key is what keeps pages fresh
+
+# What a view's response says about itself that a hit must say again (the ETag and
+# Cache-Control are set here; security headers by the middleware, on every response).
+KEPT_HEADERS = ("Content-Type", "Last-Modified")
 
 MINUTE = "minute"
 STATUS = "status"
@@ -126,14 +130,14 @@ def _page_key(request, campaign, name, granularity):
 class _Page:
     """What one request knows about one cached page: looked up once, used for ETag and body."""
 
-    __slots__ = ("campaign", "version", "key", "generation", "content", "content_type")
+    __slots__ = ("campaign", "version", "key", "generation", "content", "headers")
 
     def __init__(self, campaign, current, key, generation, entry=None):
         self.campaign, self.version, self.key = campaign, current, key
         self.generation = generation
-        self.content = self.content_type = None
+        self.content = self.headers = None
         if entry is not None and entry[0] == current:
-            _, self.content, self.content_type = entry
+            _, self.content, self.headers = entry
 
     @property
     def etag(self):
@@ -143,7 +147,7 @@ class _Page:
         """Keep the page in this process until the next change, if none came since it was read."""
         if self.content is None or self.generation is None:
             return
-        entry = (self.generation, self.version, self.content, self.content_type)
+        entry = (self.generation, self.version, self.content, self.headers)
         with _in_memory_lock:
             if changes.generation() == self.generation:
                 _in_memory[self.key] = entry
@@ -164,8 +168,8 @@ def _from_memory(campaign, key, generation):
         entry = _in_memory.get(key)
     if entry is None or entry[0] != generation:
         return None
-    _, current, content, content_type = entry
-    return _Page(campaign, current, key, generation, (current, content, content_type))
+    _, current, content, headers = entry
+    return _Page(campaign, current, key, generation, (current, content, headers))
 
 
 def _from_cache(campaign, seen, key, generation):
@@ -231,15 +235,22 @@ def public_page(name, granularity=STATUS):
             if page is None:
                 raise Http404("No such campaign.")
             if page.content is not None:
-                return HttpResponse(page.content, content_type=page.content_type)
+                response = HttpResponse(page.content)
+                for header, value in page.headers:
+                    response[header] = value
+                return response
             response = view(request, page.campaign, **kwargs)
             if response.status_code == 200 and not response.streaming:
-                page.content, page.content_type = response.content, response["Content-Type"]
-                cache.set(page.key, (page.version, page.content, page.content_type), TIMEOUT)
+                page.content = response.content
+                page.headers = tuple(
+                    (header, response[header]) for header in KEPT_HEADERS if header in response
+                )
+                cache.set(page.key, (page.version, page.content, page.headers), TIMEOUT)
                 page.keep_in_memory()
             return response
 
-        conditional = condition(etag_func=etag)(render)
+        # Pages to read: anything but GET or HEAD is answered 405, never with a page.
+        conditional = require_safe(condition(etag_func=etag)(render))
 
         @wraps(view)
         def wrapped(request, slug, **kwargs):
@@ -253,6 +264,13 @@ def public_page(name, granularity=STATUS):
                     response["Cache-Control"] = "public, no-cache"
             return response
 
+        wrapped.public_page = (name, granularity)  # found by `middleware.CachedPageMiddleware`
         return wrapped
 
     return decorator
+
+
+def cached_page(request, slug, name, granularity):
+    """True if this request's page is in the cache now: the view would answer without rendering."""
+    page = _lookup(request, slug, name, granularity)
+    return page is not None and page.content is not None

@@ -94,12 +94,16 @@ def test_a_change_published_by_another_process_shows_within_moments(client, camp
 def test_a_page_read_before_a_change_is_not_kept(campaign, rf):
     generation = changes.generation()
     key = caching._page_key(rf.get(list_url(campaign)), campaign, "list", caching.STATUS)
-    page = caching._Page(campaign, 7, key, generation, (7, b"old page", "text/html"))
+    page = caching._Page(
+        campaign, 7, key, generation, (7, b"old page", (("Content-Type", "text/html"),))
+    )
     changes.listener.moved()  # the change is heard while the page is being read
     page.keep_in_memory()
     assert key not in caching._in_memory
 
-    page = caching._Page(campaign, 8, key, changes.generation(), (8, b"new page", "text/html"))
+    page = caching._Page(
+        campaign, 8, key, changes.generation(), (8, b"new page", (("Content-Type", "text/html"),))
+    )
     page.keep_in_memory()
     assert caching._in_memory[key][2] == b"new page"
 
