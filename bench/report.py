@@ -346,8 +346,12 @@ def markdown(results, machine, plan, *, seconds):
         "version. Every change (`campaign.freshness.mark_changed`) moves the version and publishes "
         "a message on a Redis channel in one Lua script; each gunicorn worker listens on that "
         "channel in a thread and, while subscribed, serves pages from its own memory: a hit runs "
-        "no SQL and makes no round trip to Redis, only Django's middleware and a dictionary "
-        "lookup. When a worker is not subscribed it reads the version and the page in one MGET. "
+        "no SQL and makes no round trip to Redis. The hit is answered by "
+        "`campaign.middleware.CachedPageMiddleware`, after the request-id, security and CSP "
+        "middleware and before the per-visitor middleware (session, user, CSRF, messages, "
+        "history, lockouts), which a page that is the same for everyone does not need; the bare "
+        "view still goes through all of it. When a worker is not subscribed it reads the "
+        "version and the page in one MGET. "
         "`tests/test_fault_redis_workers.py` checks on three real workers that a change made "
         "elsewhere is shown by all of them within moments.",
         "",
