@@ -153,7 +153,7 @@ class _Page:
                 _in_memory[self.key] = entry
 
 
-# key -> (generation, version, content, content type): pages this process serves
+# key -> (generation, version, content, headers): pages this process serves
 # with no round trip, while `changes.generation()` is what it was when each was read.
 IN_MEMORY_BYTES = 32 * 1024 * 1024
 _in_memory = LRUCache(maxsize=IN_MEMORY_BYTES, getsizeof=lambda entry: len(entry[2]) + 256)
@@ -219,7 +219,7 @@ def public_page(name, granularity=STATUS):
 
     A hit costs no SQL, and no round trip to Redis while this process hears every
     change (`changes`); else one. The view is called as `view(request, campaign,
-    **kwargs)` only on a miss; its 200 response's body and content type are cached
+    **kwargs)` only on a miss; its 200 response's body and `KEPT_HEADERS` are cached
     with the version they were rendered at. Anonymous pages must not touch the
     session or set cookies, or they could not be shared like this.
     """

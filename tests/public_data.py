@@ -2,10 +2,20 @@
 
 from datetime import timedelta
 
+from django.urls import reverse
+
 from innovations.models import Innovation, Submission, Theme
 from tests.factories import make_organisation
 
 THEMES = list(Theme.values)
+
+# The campaign pages cached whole by `campaign.caching.public_page`, by URL name.
+CACHED = ["detail", "innovations", "feed", "chart", "badge", "embed"]
+
+
+def url(name, campaign):
+    """The path of the campaign page named `name` (a `campaign:` URL name)."""
+    return reverse(f"campaign:{name}", kwargs={"slug": campaign.slug})
 
 
 def fill(campaign, n, *, organisations=10, status=Innovation.Status.APPROVED):

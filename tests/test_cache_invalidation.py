@@ -17,6 +17,7 @@ from django.utils import timezone
 from innovations.models import Innovation, Submission
 from organisations.models import Organisation
 from tests.factories import make_campaign, make_innovation, make_organisation, make_submission
+from tests.public_data import CACHED, url
 from tests.submitting import innovation, payload, submit_url
 
 pytestmark = pytest.mark.django_db
@@ -27,13 +28,6 @@ def cache_backend(request):
     """Every test twice: on the local-memory cache, and on Redis with pages kept in memory."""
     if request.param == "redis":
         request.getfixturevalue("redis_cache")
-
-
-CACHED = ["detail", "innovations", "feed", "chart", "badge", "embed"]
-
-
-def url(name, campaign):
-    return reverse(f"campaign:{name}", kwargs={"slug": campaign.slug})
 
 
 def warm(client, campaign, django_assert_max_num_queries):

@@ -9,11 +9,10 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.factories import make_campaign
-from tests.public_data import fill
+from tests.public_data import CACHED, fill, url
 
 pytestmark = pytest.mark.django_db
 
-CACHED = ["detail", "innovations", "feed", "chart", "badge", "embed"]
 FRAMEABLE = {"badge", "embed"}
 # Headers that differ by design between two answers: the request id, and none else.
 PER_REQUEST = {"X-Request-ID"}
@@ -24,10 +23,6 @@ def campaign():
     campaign = make_campaign()
     fill(campaign, 5, organisations=3)
     return campaign
-
-
-def url(name, campaign):
-    return reverse(f"campaign:{name}", kwargs={"slug": campaign.slug})
 
 
 def headers(response):

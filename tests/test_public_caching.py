@@ -7,16 +7,11 @@ from django.urls import reverse
 from campaign.freshness import mark_changed
 from innovations.models import Innovation
 from tests.factories import make_campaign, make_innovation, make_organisation
-from tests.public_data import fill
+from tests.public_data import CACHED, fill, url
 
 pytestmark = pytest.mark.django_db
 
-CACHED = ["detail", "innovations", "feed", "chart", "badge", "embed"]
 ALL_CAMPAIGN_PAGES = [*CACHED, "export_csv", "export_json"]
-
-
-def url(name, campaign):
-    return reverse(f"campaign:{name}", kwargs={"slug": campaign.slug})
 
 
 def content(response):

@@ -8,10 +8,10 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.urls import reverse
 
 from innovations.models import Theme
 from tests.factories import make_campaign, make_innovation, make_organisation, make_submission
+from tests.public_data import url
 
 pytestmark = pytest.mark.django_db
 
@@ -23,10 +23,6 @@ LONDON = ZoneInfo("Europe/London")
 def parse_xml(data):
     # Our own server's output, parsed to prove it is well-formed XML.
     return ET.fromstring(data)  # noqa: S314
-
-
-def url(name, campaign):
-    return reverse(f"campaign:{name}", kwargs={"slug": campaign.slug})
 
 
 def body(response):
