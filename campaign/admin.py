@@ -99,6 +99,17 @@ class CampaignAdmin(admin.ModelAdmin):
         campaign_id = obj.pk
         transaction.on_commit(lambda: mark_changed(campaign_id))
 
+    def delete_model(self, request, obj):
+        campaign_id = obj.pk
+        super().delete_model(request, obj)
+        transaction.on_commit(lambda: mark_changed(campaign_id))
+
+    def delete_queryset(self, request, queryset):
+        campaign_ids = sorted(queryset.values_list("pk", flat=True))
+        super().delete_queryset(request, queryset)
+        if campaign_ids:
+            transaction.on_commit(lambda: mark_changed(*campaign_ids))
+
     def report_view(self, request, pk):
         """The collated list of approved innovations, grouped by organisation, ready to print."""
         if not self.has_view_permission(request):

@@ -1,6 +1,7 @@
 """The public pages of a campaign. Thin: the work is in tally, collated, charts, badges."""
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,8 +14,9 @@ from config.security import allow_framing
 from innovations.models import Innovation
 
 from . import badges, charts, collated, exports
-from .caching import MINUTE, STATUS, cached, campaign_for, public_page
+from .caching import MINUTE, STATUS, TIMEOUT, cached, campaign_for, public_page
 from .feeds import CampaignFeed
+from .freshness import site_version
 from .models import Campaign
 from .tally import as_of_sentence, cached_tally
 from .timewords import when_words
@@ -50,11 +52,26 @@ class CampaignListView(ListView):
     context_object_name = "campaigns"
 
     def get_queryset(self):
+        """Every campaign with its counts, cached until any campaign changes.
+
+        The counts aggregate every innovation on the site: without the cache each
+        visit would cost a scan that grows with the data. Which section a campaign
+        falls in depends on the time, so that is worked out per request.
+        """
+        key = f"campaign-list:{settings.RELEASE}:{site_version()}"
+        return cache.get_or_set(key, self._counted_campaigns, TIMEOUT)
+
+    @staticmethod
+    def _counted_campaigns():
         counted = Q(innovations__status__in=[Innovation.Status.PENDING, Innovation.Status.APPROVED])
-        return Campaign.objects.annotate(
-            received=Count("innovations", filter=counted),
-            organisation_count=Count("innovations__organisation", filter=counted, distinct=True),
-        ).order_by("-opens_at")
+        return list(
+            Campaign.objects.annotate(
+                received=Count("innovations", filter=counted),
+                organisation_count=Count(
+                    "innovations__organisation", filter=counted, distinct=True
+                ),
+            ).order_by("-opens_at")
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -439,3 +439,43 @@ def test_submissions_deleted_from_the_admin_list_leave_the_tally_at_once(
     after = warm(client, campaign, django_assert_max_num_queries)
     assert "0 / 140 innovations" in after["badge"][0]
     assert "Repairs by text" not in after["innovations"][0]
+
+
+def campaigns_line(client, campaign):
+    """The campaign's line on the list of all campaigns ("3 innovations from 2 …")."""
+    html = client.get(reverse("campaign:list")).content.decode()
+    item = html[html.index(f'href="{campaign.get_absolute_url()}"') :]
+    return re.search(r"<strong>(\d+)</strong> innovations? from (\d+)", item).groups()
+
+
+def test_the_list_of_campaigns_runs_no_query_on_a_hit_and_counts_a_submission_at_once(
+    client, acme, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    campaign, _homes, _housing = acme
+    assert campaigns_line(client, campaign) == ("2", "2")
+    with django_assert_num_queries(0):
+        assert campaigns_line(client, campaign) == ("2", "2")
+
+    data = payload(innovation(1, title="Garden share scheme"), organisation="New Homes Group")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(submit_url(campaign), data).status_code == 303
+
+    assert campaigns_line(client, campaign) == ("3", "3")
+
+
+def test_a_campaign_deleted_in_admin_leaves_the_list_of_campaigns_at_once(
+    client, admin_client, acme, django_capture_on_commit_callbacks
+):
+    campaign, _homes, _housing = acme
+    empty = make_campaign(title="Cancelled autumn push")
+    assert "Cancelled autumn push" in client.get(reverse("campaign:list")).content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            reverse("admin:campaign_campaign_delete", args=[empty.pk]), {"post": "yes"}
+        )
+    assert response.status_code == 302
+
+    listing = client.get(reverse("campaign:list")).content.decode()
+    assert "Cancelled autumn push" not in listing
+    assert campaign.title in listing
