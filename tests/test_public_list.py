@@ -126,18 +126,83 @@ def test_pagination_is_by_organisation_and_never_splits_a_group(client):
     assert collated.collated_page(campaign, per_page=5, page=99).number == 3
 
 
+def whole(*positions_and_counts):
+    return [(position, 0, count) for position, count in positions_and_counts]
+
+
 @pytest.mark.parametrize(
     ("counts", "pages"),
     [
-        ([5, 5, 5], [[0, 1, 2]]),
-        ([60, 60, 1], [[0, 1], [2]]),  # 121 would pass the budget of 120
-        ([500, 3, 3], [[0], [1, 2]]),  # one big organisation has a page to itself
-        ([1] * 7, [[0, 1, 2], [3, 4, 5], [6]]),  # at most 3 organisations a page
+        ([5, 5, 5], [whole((0, 5), (1, 5), (2, 5))]),
+        ([60, 60, 1], [whole((0, 60), (1, 60)), whole((2, 1))]),  # 121 would pass 120
+        ([120, 3], [whole((0, 120)), whole((1, 3))]),  # exactly a page: not split
+        # Too many for one page: full pages of its own, the rest starts the next page.
+        ([300, 3, 3], [[(0, 0, 120)], [(0, 120, 240)], [(0, 240, 300), *whole((1, 3), (2, 3))]]),
+        ([2, 250], [whole((0, 2)), [(1, 0, 120)], [(1, 120, 240)], [(1, 240, 250)]]),
+        ([1] * 7, [whole((0, 1), (1, 1), (2, 1)), whole((3, 1), (4, 1), (5, 1)), whole((6, 1))]),
         ([], [[]]),
     ],
 )
 def test_pages_hold_whole_organisations_within_an_innovation_budget(counts, pages):
     assert collated.paginate(counts, per_page=3, innovations_per_page=120) == pages
+
+
+def test_an_organisation_bigger_than_a_page_is_spread_over_pages_in_order(client):
+    campaign = make_campaign()
+    big = make_organisation(name="Big Housing Group")
+    small = make_organisation(name="Small Homes")
+    submission = make_submission(campaign=campaign, organisation=big)
+    titles = [f"Big idea {i:03}" for i in range(250)]  # two full pages and 10 more
+    Innovation.objects.bulk_create(
+        Innovation(
+            submission=submission,
+            campaign=campaign,
+            organisation=big,
+            title=title,
+            description="What it does.",
+            status="approved",
+        )
+        for title in reversed(titles)
+    )
+    make_innovation(campaign=campaign, organisation=small, title="Small idea", status="approved")
+
+    pages = [collated.collated_page(campaign, page=n) for n in (1, 2, 3)]
+    assert [p.num_pages for p in pages] == [3, 3, 3]
+    shown = [[i.title for g in p.groups for i in g.innovations] for p in pages]
+    assert shown == [titles[:120], titles[120:240], [*titles[240:], "Small idea"]]
+    assert [(g.start, g.stop, g.count) for g in pages[2].groups] == [(240, 250, 250), (0, 1, 1)]
+
+    # What a reader sees: where each part begins and ends, and the A-Z link to its start.
+    html = client.get(
+        reverse("campaign:innovations", kwargs={"slug": campaign.slug}), {"page": 2}
+    ).content.decode()
+    assert 'Big Housing Group</a> <span class="org-group__continued">(continued)</span>' in html
+    assert "250 innovations · 121 to 240 here" in html
+    assert '<a href="?page=3">Big Housing Group continues on the next page</a>' in html
+    assert 'href="?page=1#letter-B"' in html
+    assert html.count('id="letter-B"') == 0  # the anchor is where the organisation begins
+
+
+def test_a_split_organisation_with_a_filter_keeps_its_numbering_and_links(client):
+    campaign = make_campaign()
+    org = make_organisation(name="Big Housing Group")
+    submission = make_submission(campaign=campaign, organisation=org)
+    Innovation.objects.bulk_create(
+        Innovation(
+            submission=submission,
+            campaign=campaign,
+            organisation=org,
+            title=f"{'Garden' if i % 2 else 'Repairs'} idea {i:03}",
+            description="What it does.",
+            status="approved",
+        )
+        for i in range(40)
+    )
+    page = collated.collated_page(campaign, words=["garden"], innovations_per_page=8, page=3)
+    assert page.num_pages == 3 and page.innovations == 20
+    assert [i.title for i in page.groups[0].innovations] == [
+        f"Garden idea {i:03}" for i in range(33, 40, 2)
+    ]
 
 
 def test_a_page_weighs_the_same_however_large_the_campaign(client):

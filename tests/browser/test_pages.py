@@ -89,6 +89,27 @@ def test_the_filtered_and_paged_lists_say_what_they_show(page, demo, small_pages
     assert page.title().startswith("Innovations in 140 innovations in 140 hours (page 2 of 4)")
 
 
+def test_an_organisation_spread_over_pages_says_where_it_goes_on(
+    new_page, demo, check_page, monkeypatch
+):
+    """With room for 2 innovations a page, a bigger organisation is spread over pages."""
+    two = functools.partial(collated.collated_page, innovations_per_page=2)
+    monkeypatch.setattr(collated, "collated_page", two)
+    first_part = next(
+        number
+        for number in range(1, 60)
+        if any(group.continues for group in two(demo.closed, page=number).groups)
+    )
+    page = new_page()
+    page.goto(_innovations(demo, f"?page={first_part}"))
+    name = page.locator(".org-group__name a").last.inner_text()
+    page.get_by_role("link", name=f"{name} continues on the next page").click()
+    heading = page.locator(".org-group__name").first
+    assert heading.inner_text() == f"{name} (continued)"
+    assert page.locator(".pager").inner_text().count(f"Page {first_part + 1} of") == 1
+    check_page(page, "innovations-continued-desktop")
+
+
 # Pages reached by doing something: each function takes a page and leaves it showing the page.
 
 
