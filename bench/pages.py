@@ -15,11 +15,12 @@ def measured(slug, innovation_id):
     ]
 
 
-def public(slug, innovation_id, organisation_slug):
+def public(slug, innovation_id, organisation_slug, busiest_page=1):
     """(label, path) of every public page whose SQL queries are counted."""
     return [
         ("campaign home", f"/campaigns/{slug}/"),
         ("list, first page", f"/campaigns/{slug}/innovations/"),
+        ("list, busiest organisation", f"/campaigns/{slug}/innovations/?page={busiest_page}"),
         ("innovation page", f"/campaigns/{slug}/innovations/{innovation_id}/"),
         ("badge", f"/campaigns/{slug}/badge.svg"),
         ("feed", f"/campaigns/{slug}/feed/"),

@@ -3,17 +3,22 @@
 `python -m bench.probe SLUG` prints JSON: an approved innovation's id, the
 busiest organisation's slug, some organisation names for the submission driver,
 and for every public page its status and SQL queries on a cold cache, after
-`mark_changed` (what a new submission does) and on a repeat (a cache hit).
+`mark_changed` (what a new submission does) and on a repeat (a cache hit), and
+what building it after a change costs: milliseconds (median of a few) and bytes.
 """
 
 import json
 import os
+import statistics
 import sys
+import time
 
 import django
 
 from bench.pages import public
 from bench.stack import HOST
+
+REBUILD_REPEATS = 5
 
 
 def main(slug):
@@ -25,6 +30,7 @@ def main(slug):
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
+    from campaign import collated
     from campaign.freshness import mark_changed
     from campaign.models import Campaign
     from innovations.models import Innovation
@@ -53,7 +59,28 @@ def main(slug):
                 b"".join(response.streaming_content)
         return response.status_code, len(queries)
 
-    paths = public(slug, innovation.pk, busiest["organisation__slug"])
+    def busiest_list_page():
+        """The list page where the busiest organisation begins: the heaviest one to build."""
+        number = 1
+        while True:
+            page = collated.collated_page(campaign, page=number)
+            slugs = {group.organisation.slug for group in page.groups}
+            if busiest["organisation__slug"] in slugs or number >= page.num_pages:
+                return number
+            number += 1
+
+    def rebuilt(path, repeats=REBUILD_REPEATS):
+        """(median milliseconds, bytes) of the page built again after a change."""
+        times = []
+        for _ in range(repeats):
+            mark_changed(campaign.pk)
+            started = time.perf_counter()
+            response = client.get(path, HTTP_HOST=HOST)
+            body = b"".join(response.streaming_content) if response.streaming else response.content
+            times.append((time.perf_counter() - started) * 1000)
+        return statistics.median(times), len(body)
+
+    paths = public(slug, innovation.pk, busiest["organisation__slug"], busiest_list_page())
     for _label, path in paths:  # warm up: connection, templates, URL resolver
         get(path)
     queries = {}
@@ -63,7 +90,15 @@ def main(slug):
         mark_changed(campaign.pk)
         _, changed = get(path)
         _, hit = get(path)
-        queries[label] = {"status": status, "cold": cold, "changed": changed, "hit": hit}
+        rebuild_ms, size = rebuilt(path)
+        queries[label] = {
+            "status": status,
+            "cold": cold,
+            "changed": changed,
+            "hit": hit,
+            "rebuild_ms": rebuild_ms,
+            "bytes": size,
+        }
     print(
         json.dumps(
             {

@@ -16,6 +16,7 @@ import redis
 
 from bench import stack, wrk
 from bench.pages import BARE_PATH
+from bench.probe import REBUILD_REPEATS
 
 COMMAND = "make bench  # = .venv/bin/python -m bench.run"
 CACHED_PAGES = ("campaign home", "list, first page", "badge")
@@ -212,6 +213,24 @@ def queries_table(results):
     return lines
 
 
+def rebuild_table(results):
+    """What building each page costs after a change (a cache miss), at each size."""
+    header = "| Page |" + "".join(
+        f" ms at {s.innovations:,} | KB at {s.innovations:,} |" for s in results
+    )
+    lines = [header, "| --- |" + " ---: | ---: |" * len(results)]
+    for label in results[0].queries:
+        cells = []
+        for size in results:
+            q = size.queries.get(label, {})
+            if q.get("status") != 200 or "rebuild_ms" not in q:
+                cells += ["–", "–"]
+            else:
+                cells += [_ms(q["rebuild_ms"]), f"{q['bytes'] / 1024:.0f}"]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def conditional_table(results):
     lines = ["| Page |" + "".join(f" {s.innovations:,} |" for s in results)]
     lines.append("| --- |" + " --- |" * len(results))
@@ -382,6 +401,17 @@ def markdown(results, machine, plan, *, seconds):
         "after `campaign.freshness.mark_changed` (what a submission does); hit = the same request again.",
         "",
         *queries_table(results),
+        "",
+        "## What a page costs after a change",
+        "",
+        "A hit is served from memory; after a change (a submission, a moderation, a merge) the "
+        "first request builds the page again. Measured in the same probe: the median of "
+        f"{REBUILD_REPEATS} requests, each just after `mark_changed`, in one Django process "
+        "with nothing else running, and the page's size. Pages hold whole organisations up to "
+        "a budget of innovations; only an organisation bigger than a page is spread over pages, "
+        "so the heaviest list page weighs about what the first does.",
+        "",
+        *rebuild_table(results),
         "",
         "## Conditional GET",
         "",
