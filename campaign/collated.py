@@ -95,6 +95,13 @@ class Group:
     def partial(self):
         return self.continued or self.continues
 
+    @property
+    def shown(self):
+        """Which of its innovations this page shows, counted from 1: '121 to 240', 'number 3'."""
+        if self.stop - self.start == 1:
+            return f"number {self.stop}"
+        return f"{self.start + 1} to {self.stop}"
+
 
 @dataclass
 class CollatedPage:

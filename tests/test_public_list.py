@@ -171,13 +171,14 @@ def test_an_organisation_bigger_than_a_page_is_spread_over_pages_in_order(client
     shown = [[i.title for g in p.groups for i in g.innovations] for p in pages]
     assert shown == [titles[:120], titles[120:240], [*titles[240:], "Small idea"]]
     assert [(g.start, g.stop, g.count) for g in pages[2].groups] == [(240, 250, 250), (0, 1, 1)]
+    assert [g.shown for g in pages[2].groups] == ["241 to 250", "number 1"]
 
     # What a reader sees: where each part begins and ends, and the A-Z link to its start.
     html = client.get(
         reverse("campaign:innovations", kwargs={"slug": campaign.slug}), {"page": 2}
     ).content.decode()
     assert 'Big Housing Group</a> <span class="org-group__continued">(continued)</span>' in html
-    assert "250 innovations · 121 to 240 here" in html
+    assert "250 innovations · showing 121 to 240" in html
     assert '<a href="?page=3">Big Housing Group continues on the next page</a>' in html
     assert 'href="?page=1#letter-B"' in html
     assert html.count('id="letter-B"') == 0  # the anchor is where the organisation begins

@@ -108,6 +108,9 @@ def test_an_organisation_spread_over_pages_says_where_it_goes_on(
     assert heading.inner_text() == f"{name} (continued)"
     assert page.locator(".pager").inner_text().count(f"Page {first_part + 1} of") == 1
     check_page(page, "innovations-continued-desktop")
+    phone = new_page(viewport=harness.PHONE, is_mobile=True, has_touch=True)
+    phone.goto(page.url)
+    check_page(phone, "innovations-continued-phone", vnu=False)
 
 
 # Pages reached by doing something: each function takes a page and leaves it showing the page.
