@@ -76,8 +76,8 @@ class Group:
 
     organisation: Organisation
     count: int
-    start: int = 0
-    stop: int = 0
+    start: int
+    stop: int
     innovations: list = field(default_factory=list)
     anchor: str = ""
 
