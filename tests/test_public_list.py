@@ -147,23 +147,28 @@ def test_pages_hold_whole_organisations_within_an_innovation_budget(counts, page
     assert collated.paginate(counts, per_page=3, innovations_per_page=120) == pages
 
 
-def test_an_organisation_bigger_than_a_page_is_spread_over_pages_in_order(client):
-    campaign = make_campaign()
-    big = make_organisation(name="Big Housing Group")
-    small = make_organisation(name="Small Homes")
-    submission = make_submission(campaign=campaign, organisation=big)
-    titles = [f"Big idea {i:03}" for i in range(250)]  # two full pages and 10 more
+def approved_from(campaign, organisation, titles):
+    """Approved innovations with these titles, from one submission, in one query."""
+    submission = make_submission(campaign=campaign, organisation=organisation)
     Innovation.objects.bulk_create(
         Innovation(
             submission=submission,
             campaign=campaign,
-            organisation=big,
+            organisation=organisation,
             title=title,
             description="What it does.",
             status="approved",
         )
-        for title in reversed(titles)
+        for title in titles
     )
+
+
+def test_an_organisation_bigger_than_a_page_is_spread_over_pages_in_order(client):
+    campaign = make_campaign()
+    big = make_organisation(name="Big Housing Group")
+    small = make_organisation(name="Small Homes")
+    titles = [f"Big idea {i:03}" for i in range(250)]  # two full pages and 10 more
+    approved_from(campaign, big, reversed(titles))
     make_innovation(campaign=campaign, organisation=small, title="Small idea", status="approved")
 
     pages = [collated.collated_page(campaign, page=n) for n in (1, 2, 3)]
@@ -184,20 +189,11 @@ def test_an_organisation_bigger_than_a_page_is_spread_over_pages_in_order(client
     assert html.count('id="letter-B"') == 0  # the anchor is where the organisation begins
 
 
-def test_a_split_organisation_with_a_filter_keeps_its_numbering_and_links(client):
+def test_a_split_organisation_with_a_filter_is_numbered_within_the_matches(client):
     campaign = make_campaign()
     org = make_organisation(name="Big Housing Group")
-    submission = make_submission(campaign=campaign, organisation=org)
-    Innovation.objects.bulk_create(
-        Innovation(
-            submission=submission,
-            campaign=campaign,
-            organisation=org,
-            title=f"{'Garden' if i % 2 else 'Repairs'} idea {i:03}",
-            description="What it does.",
-            status="approved",
-        )
-        for i in range(40)
+    approved_from(
+        campaign, org, (f"{'Garden' if i % 2 else 'Repairs'} idea {i:03}" for i in range(40))
     )
     page = collated.collated_page(campaign, words=["garden"], innovations_per_page=8, page=3)
     assert page.num_pages == 3 and page.innovations == 20
