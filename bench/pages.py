@@ -1,7 +1,7 @@
 """The URLs the bench measures, shared by the load runs and the query probe."""
 
 STATIC_PATH = "/static/css/site.css"
-BARE_PATH = "/__bench__/bare/"
+BARE_PATH = "/__dev__/bare/"
 
 
 def measured(slug, innovation_id):

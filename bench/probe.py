@@ -24,6 +24,7 @@ REBUILD_REPEATS = 5
 def main(slug):
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     django.setup()
+    from core.caching import mark_changed
     from django.core.cache import cache
     from django.db import connection
     from django.db.models import Count
@@ -31,7 +32,6 @@ def main(slug):
     from django.test.utils import CaptureQueriesContext
 
     from campaign import collated
-    from campaign.freshness import mark_changed
     from campaign.models import Campaign
     from innovations.models import Innovation
 

@@ -52,7 +52,7 @@ def server_env(secret_key=None):
         "ALLOWED_HOSTS": HOST,
         "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB_NAME}",
         "REDIS_URL": REDIS_URL,
-        "DJANGO_ROOT_URLCONF": "config.bench_urls",
+        "DEV_TOOLS": "1",
         "SITE_URL": BASE_URL,
         # Locally there is no TLS proxy: serve plain HTTP, cookies without Secure.
         "SECURE_SSL_REDIRECT": "0",

@@ -35,6 +35,12 @@ SECRET_KEY = os.environ.get(
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
+# Development tools (the demo, synthetic data, the benchmark's bare view): installed
+# with DEBUG, or when asked for with DEV_TOOLS=1 (tests, `make bench`, which measures
+# production settings). Never set DEV_TOOLS on a production site.
+DEV_TOOLS = (DEBUG and not PRODUCTION) or env_bool("DEV_TOOLS")
+
+# The project's apps, lowest layer first; docs/architecture.md explains the order.
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -47,26 +53,38 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "simple_history",
-    "campaign",
+    "csp",
+    "axes",
+    "core",
     "organisations",
+    "campaign",
     "innovations",
+    *(["dev"] if DEV_TOOLS else []),
 ]
 
 MIDDLEWARE = [
+    # Request id and timing first, so the log line covers everything below.
+    "config.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "config.middleware.SecurityHeadersMiddleware",
+    # Answers /healthz and /readyz before the Host header is checked (load balancers
+    # call by address).
+    "config.health.HealthCheckMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # A cached public page needs none of the per-visitor middleware below it.
-    "campaign.middleware.CachedPageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # ETags and 304 Not Modified for every page that may be cached (core.caching).
+    "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = os.environ.get("DJANGO_ROOT_URLCONF", "config.urls")
+ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
@@ -79,7 +97,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "campaign.context_processors.site",
+                "core.context_processors.site",
             ],
         },
     },
@@ -115,6 +133,12 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             # Sites (or test runs) sharing one Redis keep apart by prefix.
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "140in140"),
+            # A cache that is down or frozen costs about a second, then core.caching
+            # leaves it alone for a few seconds and serves from the database.
+            "OPTIONS": {
+                "SOCKET_CONNECT_TIMEOUT": float(os.environ.get("REDIS_TIMEOUT", "1")),
+                "SOCKET_TIMEOUT": float(os.environ.get("REDIS_TIMEOUT", "1")),
+            },
         }
     }
 else:
@@ -124,6 +148,10 @@ else:
             "LOCATION": "140in140",
         }
     }
+
+# How long a shared cache (nginx in front) may keep a public page: a few seconds,
+# so the tally seen through it is never older than that (core.caching).
+PUBLIC_CACHE_SECONDS = int(os.environ.get("PUBLIC_CACHE_SECONDS", "2"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -226,7 +254,7 @@ if os.environ.get("STATIC_ROOT"):
 
 # Load balancers and the Docker HEALTHCHECK call /healthz over plain HTTP inside
 # the network: never redirect it to HTTPS.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 
 # Headers (SecurityMiddleware; X-Content-Type-Options: nosniff is Django's default).
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -239,7 +267,7 @@ PERMISSIONS_POLICY = (
 )
 
 # Content Security Policy (django-csp 4). No inline scripts or styles anywhere; only
-# the embed and badge views may be framed (config.security.allow_framing).
+# the embed and badge views may be framed (core.security.allow_framing).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -267,7 +295,6 @@ ADMIN_URL = os.environ.get("ADMIN_URL", "admin/").strip("/") + "/"
 # django-axes: lock out an account, and separately an address, after repeated failed
 # sign-ins, for an hour. Attempts are stored in the database, so every worker and
 # every app server sees them.
-INSTALLED_APPS += ["csp", "axes"]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -276,20 +303,10 @@ AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "1"))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "config.clientip.client_ip"
+AXES_CLIENT_IP_CALLABLE = "core.clientip.client_ip"
 AXES_LOCKOUT_TEMPLATE = "lockout.html"
 AXES_VERBOSE = False
 
-# Middleware: request id and timing first (so the log line covers everything); the
-# health check, CSP and Permissions-Policy right after SecurityMiddleware; axes last.
-MIDDLEWARE.insert(0, "config.middleware.RequestIdMiddleware")
-_after_security = MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1
-MIDDLEWARE[_after_security:_after_security] = [
-    "csp.middleware.CSPMiddleware",
-    "config.middleware.SecurityHeadersMiddleware",
-    "config.health.HealthCheckMiddleware",
-]
-MIDDLEWARE.append("axes.middleware.AxesMiddleware")
 
 # Logging: JSON lines on stdout, each with the request id. One line per request
 # (config.requests), every refused or discarded submission (innovations.submissions).

@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
 from django.templatetags.static import static
@@ -6,18 +7,21 @@ from django.utils.functional import lazy
 from django.views.generic import RedirectView
 
 from config import health
+from innovations.urls import campaign_patterns, organisation_patterns, submission_patterns
 
-# The public campaign pages come first: a burst of readers is resolved in the
-# fewest steps. No two patterns here match the same path, so the order is free.
 urlpatterns = [
-    path("", include("campaign.urls")),
-    path("", include("innovations.urls")),
-    path("", include("organisations.urls")),
+    path("", include((campaign_patterns, "campaign"))),
+    path("", include((submission_patterns, "innovations"))),
+    path("", include((organisation_patterns, "organisations"))),
     path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path(settings.ADMIN_URL, admin.site.urls),
     # Browsers ask for /favicon.ico where a document names no icon (feeds, SVGs, JSON).
     path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("img/favicon.svg"))),
 ]
+
+if apps.is_installed("dev"):
+    urlpatterns.append(path("__dev__/", include("dev.urls")))
 
 handler400 = "config.errors.bad_request"
 handler403 = "config.errors.permission_denied"

@@ -1,11 +1,15 @@
 from datetime import datetime
+from itertools import groupby
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import models, transaction
+from django.db import models
+from django.db.models import Count, Q
 from django.forms.models import BaseInlineFormSet
-from django.urls import reverse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -13,14 +17,15 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import DeletedObject
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from campaign.freshness import mark_changed
+from campaign.admin import CampaignAdmin
 from campaign.models import Campaign
-from campaign.timewords import when_words
-from organisations.matching import similar_titles
+from core.links import absolute_url
+from core.timewords import when_words
 
+from .duplicates import similar_titles
 from .models import Innovation, Submission
-from .moderation import innovation_moderate
-from .services import submission_innovations_sync
+from .moderation import innovation_delete, innovation_edit, innovation_moderate
+from .services import submission_delete, submission_innovations_sync
 
 
 class InnovationInlineFormSet(BaseInlineFormSet):
@@ -55,13 +60,18 @@ class SubmissionAdmin(admin.ModelAdmin):
     # marks the campaign changed on commit, so no cached page goes stale.
 
     def save_formset(self, request, form, formset, change):
-        # A status changed in the inline is a moderation, recorded as on the innovation's page.
-        now = timezone.now()
+        # A status changed in the inline is a moderation, recorded as on the innovation's page:
+        # the rest is saved first with the old status, then the status is moderated.
+        moderations = []
         for inline_form in formset.forms:
             if inline_form.instance.pk and "status" in inline_form.changed_data:
-                inline_form.instance.moderated_at = now
-                inline_form.instance.moderated_by = request.user
+                moderations.append((inline_form.instance.pk, inline_form.instance.status))
+                inline_form.instance.status = inline_form.initial["status"]
         super().save_formset(request, form, formset, change)
+        for pk, status in moderations:
+            innovation_moderate(
+                innovations=Innovation.objects.filter(pk=pk), status=status, user=request.user
+            )
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -72,14 +82,10 @@ class SubmissionAdmin(admin.ModelAdmin):
         )
 
     def delete_model(self, request, obj):
-        campaign_id = obj.campaign_id
-        super().delete_model(request, obj)
-        transaction.on_commit(lambda: mark_changed(campaign_id))
+        submission_delete(submissions=Submission.objects.filter(pk=obj.pk))
 
     def delete_queryset(self, request, queryset):
-        campaign_ids = sorted(set(queryset.values_list("campaign_id", flat=True)))
-        super().delete_queryset(request, queryset)
-        transaction.on_commit(lambda: mark_changed(*campaign_ids))
+        submission_delete(submissions=queryset)
 
     @admin.display(description="Consent to publish given")
     def consent_given(self, obj):
@@ -336,14 +342,116 @@ class InnovationAdmin(SimpleHistoryAdmin):
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_model(self, request, obj, form, change):
-        if change and "status" in form.changed_data:
-            obj.moderated_at = timezone.now()
-            obj.moderated_by = request.user
-        super().save_model(request, obj, form, change)
-        campaign_id = obj.campaign_id
-        transaction.on_commit(lambda: mark_changed(campaign_id))
+        if change:
+            innovation_edit(innovation=obj, changed=form.changed_data, user=request.user)
+        else:
+            super().save_model(request, obj, form, change)
 
     def delete_model(self, request, obj):
-        campaign_id = obj.campaign_id
-        super().delete_model(request, obj)
-        transaction.on_commit(lambda: mark_changed(campaign_id))
+        innovation_delete(innovations=Innovation.objects.filter(pk=obj.pk))
+
+
+def _status_is(status):
+    return Q(innovations__status=status)
+
+
+admin.site.unregister(Campaign)
+
+
+@admin.register(Campaign)
+class CampaignWithInnovationsAdmin(CampaignAdmin):
+    """The campaign admin with its innovations counted and the collated report to print."""
+
+    list_display = [
+        *CampaignAdmin.list_display,
+        "received",
+        "approved",
+        "pending",
+        "rejected",
+        "organisations",
+        "report_link",
+    ]
+
+    def get_queryset(self, request):
+        # Every count in the one changelist query, however many innovations there are.
+        counted = Innovation.counted_filter("innovations__")
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                received_count=Count("innovations", filter=counted),
+                approved_count=Count("innovations", filter=_status_is(Innovation.Status.APPROVED)),
+                pending_count=Count("innovations", filter=_status_is(Innovation.Status.PENDING)),
+                rejected_count=Count("innovations", filter=_status_is(Innovation.Status.REJECTED)),
+                organisation_count=Count(
+                    "innovations__organisation", filter=counted, distinct=True
+                ),
+            )
+        )
+
+    @admin.display(description="Received", ordering="received_count")
+    def received(self, obj):
+        return obj.received_count
+
+    @admin.display(description="Approved", ordering="approved_count")
+    def approved(self, obj):
+        return obj.approved_count
+
+    @admin.display(description="Pending", ordering="pending_count")
+    def pending(self, obj):
+        return obj.pending_count
+
+    @admin.display(description="Rejected", ordering="rejected_count")
+    def rejected(self, obj):
+        return obj.rejected_count
+
+    @admin.display(description="Organisations", ordering="organisation_count")
+    def organisations(self, obj):
+        return obj.organisation_count
+
+    @admin.display(description="Report")
+    def report_link(self, obj):
+        return format_html(
+            '<a href="{}">Collated report</a>',
+            reverse("admin:campaign_campaign_report", args=[obj.pk]),
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/report/",
+                self.admin_site.admin_view(self.report_view),
+                name="campaign_campaign_report",
+            ),
+            *super().get_urls(),
+        ]
+
+    def report_view(self, request, pk):
+        """The collated list of approved innovations, grouped by organisation, ready to print."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        campaign = get_object_or_404(
+            Campaign.objects.annotate(
+                pending_count=Count("innovations", filter=_status_is(Innovation.Status.PENDING))
+            ),
+            pk=pk,
+        )
+        innovations = (
+            Innovation.objects.public()
+            .for_campaign(campaign)
+            .select_related("organisation")
+            .order_by("organisation__name", "organisation_id", "created_at", "pk")
+        )
+        groups = [
+            {"organisation": organisation, "innovations": list(items)}
+            for organisation, items in groupby(innovations, key=lambda i: i.organisation)
+        ]
+        context = {
+            "campaign": campaign,
+            "groups": groups,
+            "innovation_count": sum(len(group["innovations"]) for group in groups),
+            "organisation_count": len(groups),
+            "generated_at": timezone.now(),
+            "site_url": absolute_url(""),
+        }
+        return TemplateResponse(request, "admin/campaign/campaign/report.html", context)

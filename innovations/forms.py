@@ -12,9 +12,9 @@ from django.core import signing
 from django.core.validators import RegexValidator, URLValidator
 
 from organisations.models import Organisation
+from organisations.services import NEW_ORGANISATION
 
 from .models import Innovation, Submission, Theme
-from .services import NEW_ORGANISATION
 
 MAX_INNOVATIONS = 20
 FORMSET_PREFIX = "innovations"

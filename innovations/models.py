@@ -5,7 +5,7 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -65,13 +65,7 @@ class InnovationQuerySet(models.QuerySet):
 
     def counted(self):
         """What the tally counts: everything received that was not rejected."""
-        return self.exclude(status=Innovation.Status.REJECTED)
-
-    def tally(self):
-        """{"innovations": N, "organisations": M} in one query."""
-        return self.aggregate(
-            innovations=Count("pk"), organisations=Count("organisation", distinct=True)
-        )
+        return self.filter(Innovation.counted_filter())
 
 
 class Innovation(models.Model):
@@ -101,6 +95,9 @@ class Innovation(models.Model):
         blank=True,
         related_name="+",
     )
+
+    # The tally counts what was received and not turned down: the one place that says so.
+    COUNTED = (Status.PENDING, Status.APPROVED)
 
     history = HistoricalRecords()
     objects = InnovationQuerySet.as_manager()
@@ -154,3 +151,8 @@ class Innovation(models.Model):
             raise ValidationError(
                 "An innovation belongs to its submission's campaign and organisation."
             )
+
+    @classmethod
+    def counted_filter(cls, prefix=""):
+        """A Q for counted innovations, from a model related by `prefix` (e.g. "innovations__")."""
+        return Q(**{f"{prefix}status__in": cls.COUNTED})

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
-from campaign.freshness import mark_changed
+from core.caching import mark_changed
 
 from .models import Innovation
 
@@ -44,5 +44,40 @@ def innovation_moderate(*, innovations, status: str, user) -> int:
             default_date=now,
         )
         campaign_ids = {innovation.campaign_id for innovation in changing}
-        transaction.on_commit(lambda: mark_changed(*sorted(campaign_ids)))
+        transaction.on_commit(lambda: mark_changed(*sorted(campaign_ids)), robust=True)
     return len(changing)
+
+
+@transaction.atomic
+def innovation_edit(*, innovation: Innovation, changed: list[str], user) -> Innovation:
+    """Save an organiser's edit of one innovation (admin); a new status is a moderation.
+
+    Fields other than the status are saved with the history reason "Edited by an
+    organiser"; a changed status goes through `innovation_moderate`, so it is stamped
+    and recorded like every other approval or rejection.
+    """
+    new_status = innovation.status
+    if "status" in changed:
+        innovation.status = Innovation.objects.values_list("status", flat=True).get(
+            pk=innovation.pk
+        )
+    if set(changed) - {"status"}:
+        innovation._change_reason = "Edited by an organiser"
+        innovation.save()
+    if "status" in changed:
+        innovation_moderate(
+            innovations=Innovation.objects.filter(pk=innovation.pk), status=new_status, user=user
+        )
+        innovation.refresh_from_db()
+    campaign_id = innovation.campaign_id
+    transaction.on_commit(lambda: mark_changed(campaign_id), robust=True)
+    return innovation
+
+
+@transaction.atomic
+def innovation_delete(*, innovations) -> int:
+    """Delete innovations (a queryset) for good; how many went."""
+    campaign_ids = sorted(set(innovations.values_list("campaign_id", flat=True)))
+    deleted, _ = innovations.delete()
+    transaction.on_commit(lambda: mark_changed(*campaign_ids), robust=True)
+    return deleted

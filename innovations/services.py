@@ -6,76 +6,21 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from simple_history.utils import bulk_update_with_history
 
-from campaign import freshness
 from campaign.models import Campaign
-from campaign.timewords import when_words
-from organisations import matching
-from organisations.models import Organisation, OrganisationAlias
+from core.caching import mark_changed
+from core.timewords import when_words
+from organisations.services import organisation_resolve
 
 from .models import Innovation, Submission
-
-# The answer to "Did you mean…?" that means "none of those: add mine".
-NEW_ORGANISATION = "new"
 
 
 class CampaignClosed(Exception):
     """The campaign is not open at the moment the submission arrived."""
-
-
-class OrganisationNotConfirmed(Exception):
-    """The name is close to known organisations but not one of them: ask before adding it."""
-
-    def __init__(self, name: str, suggestions: list[Organisation]):
-        super().__init__(name)
-        self.name = name
-        self.suggestions = suggestions
-
-
-def organisation_suggestions(name: str) -> list[Organisation]:
-    """Known organisations whose name or an alias is close to `name`, best first."""
-    candidates = dict(Organisation.objects.values_list("name", "pk"))
-    candidates.update(OrganisationAlias.objects.values_list("name", "organisation_id"))
-    ids = [pk for pk, _score in matching.closest(name, candidates)]
-    found = Organisation.objects.in_bulk(ids)
-    return [found[pk] for pk in ids if pk in found]
-
-
-def organisation_resolve(*, name: str, choice: str = "") -> Organisation:
-    """The organisation someone means by `name`.
-
-    An exact match (name or alias, ignoring case, spacing and punctuation) wins. A name
-    close to known ones raises OrganisationNotConfirmed unless `choice` answers the
-    "Did you mean…?" question: one of the suggested ids, or "new". A genuinely new
-    organisation is created with kind "other" for the organiser to correct in admin.
-    """
-    exact = Organisation.objects.find_by_name(name)
-    if exact is not None:
-        return exact
-    if choice != NEW_ORGANISATION:
-        suggestions = organisation_suggestions(name)
-        chosen = [org for org in suggestions if str(org.pk) == choice]
-        if chosen:
-            return chosen[0]
-        if suggestions:
-            raise OrganisationNotConfirmed(name, suggestions)
-    organisation = Organisation(name=name, kind=Organisation.Kind.OTHER)
-    # Uniqueness is the database's to enforce (see the IntegrityError below).
-    organisation.full_clean(validate_unique=False, validate_constraints=False)
-    try:
-        with transaction.atomic():
-            organisation.save()
-    except IntegrityError:
-        # Someone added the same name a moment ago: use theirs.
-        existing = Organisation.objects.find_by_name(name)
-        if existing is None:
-            raise
-        return existing
-    return organisation
 
 
 @transaction.atomic
@@ -137,7 +82,7 @@ def submission_create(
         innovation.full_clean()
         innovation.save()
         saved.append(innovation)
-    transaction.on_commit(lambda: freshness.mark_changed(campaign.pk))
+    transaction.on_commit(lambda: mark_changed(campaign.pk), robust=True)
     transaction.on_commit(lambda: _send_confirmation(submission, saved), robust=True)
     return submission
 
@@ -193,5 +138,15 @@ def submission_innovations_sync(
             default_change_reason="Submission edited in admin",
         )
     campaign_ids = sorted({submission.campaign_id, previous_campaign_id} - {None})
-    transaction.on_commit(lambda: freshness.mark_changed(*campaign_ids))
+    transaction.on_commit(lambda: mark_changed(*campaign_ids), robust=True)
     return len(moved)
+
+
+@transaction.atomic
+def submission_delete(*, submissions) -> int:
+    """Delete submissions (a queryset) with their innovations; how many submissions went."""
+    campaign_ids = sorted(set(submissions.values_list("campaign_id", flat=True)))
+    count = submissions.count()
+    submissions.delete()
+    transaction.on_commit(lambda: mark_changed(*campaign_ids), robust=True)
+    return count

@@ -1,11 +1,35 @@
+"""Every page of a campaign's innovations, in the three URL namespaces templates use:
+`campaign:` (a campaign's public pages), `innovations:` (the form and its receipt) and
+`organisations:` (an organisation's page). config/urls.py includes each."""
+
 from django.urls import path
 
-from . import views
+from . import public_views, views
 
-app_name = "innovations"
+campaign_patterns = [
+    path("", public_views.home, name="home"),
+    path("campaigns/", public_views.campaign_list, name="list"),
+    path("campaigns/<slug:slug>/", public_views.campaign_detail, name="detail"),
+    path("campaigns/<slug:slug>/innovations/", public_views.innovation_list, name="innovations"),
+    path(
+        "campaigns/<slug:slug>/innovations/<int:pk>/",
+        public_views.innovation_detail,
+        name="innovation",
+    ),
+    path("campaigns/<slug:slug>/feed/", public_views.feed, name="feed"),
+    path("campaigns/<slug:slug>/export.csv", public_views.export_csv, name="export_csv"),
+    path("campaigns/<slug:slug>/export.json", public_views.export_json, name="export_json"),
+    path("campaigns/<slug:slug>/chart.svg", public_views.chart, name="chart"),
+    path("campaigns/<slug:slug>/badge.svg", public_views.badge, name="badge"),
+    path("campaigns/<slug:slug>/embed/", public_views.embed, name="embed"),
+]
 
-urlpatterns = [
+submission_patterns = [
     path("campaigns/<slug:slug>/submit/", views.submit, name="submit"),
     # The receipt is a random UUID: only the person who sent the form knows this address.
     path("campaigns/<slug:slug>/thanks/<uuid:receipt>/", views.thanks, name="thanks"),
+]
+
+organisation_patterns = [
+    path("organisations/<slug:slug>/", public_views.organisation_detail, name="detail"),
 ]

@@ -12,12 +12,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
-from campaign.freshness import site_version
 from campaign.models import Campaign
-from campaign.tally import cached_tally
-from campaign.timewords import minutes_words
-from config.clientip import client_ip
+from core.caching import cached
+from core.clientip import client_ip
+from core.timewords import minutes_words
 from organisations.models import Organisation
+from organisations.services import OrganisationNotConfirmed
 
 from .forms import (
     FORMSET_PREFIX,
@@ -30,7 +30,8 @@ from .forms import (
 )
 from .models import Submission
 from .ratelimit import parse_rate, submission_allowed
-from .services import CampaignClosed, OrganisationNotConfirmed, submission_create
+from .services import CampaignClosed, submission_create
+from .tally import cached_tally
 
 logger = logging.getLogger("innovations.submissions")
 
@@ -76,6 +77,10 @@ def _repeat_of_earlier(request, campaign, receipt):
     return _see_other(_thanks_url(earlier))
 
 
+def _organisation_names():
+    return list(Organisation.objects.order_by("name").values_list("name", flat=True))
+
+
 def _form_page(request, campaign, submitter, formset, *, status=200, notice=""):
     errors = error_summary(submitter, formset) if submitter.is_bound else []
     if not formset.forms:
@@ -88,11 +93,7 @@ def _form_page(request, campaign, submitter, formset, *, status=200, notice=""):
         "errors": errors,
         "notice": notice,
         # After a database error, ask the database nothing more: the page must still show.
-        # The names (a lazy query) are read only when the cached <datalist> is stale.
-        "known_organisations": []
-        if notice
-        else Organisation.objects.values_list("name", flat=True),
-        "organisations_version": None if notice else f"{settings.RELEASE}:{site_version()}",
+        "known_organisations": [] if notice else cached("organisation-names", _organisation_names),
         "tally": None if notice else cached_tally(campaign),
         "max_innovations": MAX_INNOVATIONS,
         "can_add": formset.total_form_count() < MAX_INNOVATIONS,

@@ -1,19 +1,16 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.http import urlencode
 
-from campaign.freshness import mark_changed
-from innovations.models import Submission
-
 from .matching import similar_owners
 from .models import Organisation, OrganisationAlias
-from .services import organisation_merge
+from .services import organisation_merge, organisation_save
 
 
 class AliasInline(admin.TabularInline):
@@ -75,13 +72,7 @@ class OrganisationAdmin(admin.ModelAdmin):
         ]
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if change:
-            # A renamed organisation shows under its new name on every campaign it sent to.
-            campaign_ids = set(
-                Submission.objects.filter(organisation=obj).values_list("campaign_id", flat=True)
-            )
-            transaction.on_commit(lambda: mark_changed(*sorted(campaign_ids)))
+        organisation_save(organisation=obj)
 
     @admin.action(description="Merge selected organisations…", permissions=["change"])
     def merge_selected(self, request, queryset):

@@ -215,29 +215,3 @@ def similar_owners(labelled, *, score_cutoff=SIMILAR):
         if (a, b) not in best or score > best[a, b][2]:
             best[a, b] = (a, b, score, label_a, label_b)
     return sorted(best.values(), key=lambda row: -row[2])
-
-
-# Two innovation titles at or above this are shown as a possible duplicate.
-SIMILAR_TITLE = 85
-
-
-def similar_titles(title, candidates, *, limit=3, score_cutoff=SIMILAR_TITLE):
-    """The titles in `candidates` most like `title`, best first: [(key, candidate, score), …].
-
-    `candidates` maps a key (e.g. an innovation's id) to its title. Titles are
-    compared as words ignoring case, accents, punctuation and word order, so
-    "Skills assessment online" matches "Online skills assessment".
-    """
-    query = match_key_words(title)
-    if not query:
-        return []
-    choices = {key: match_key_words(text) for key, text in candidates.items()}
-    found = process.extract(
-        query,
-        choices,
-        scorer=fuzz.token_sort_ratio,
-        processor=None,
-        limit=limit,
-        score_cutoff=score_cutoff,
-    )
-    return [(key, candidates[key], score) for _choice, score, key in found]

@@ -1,36 +1,142 @@
-"""Writes that span several models: merging duplicate organisations."""
+"""Finding the organisation someone means, and merging duplicates."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from simple_history.utils import bulk_update_with_history
 
-from campaign.freshness import mark_changed
-from innovations.models import Innovation, Submission
+from core.caching import mark_changed
 
+from . import matching
 from .matching import match_key
 from .models import Organisation, OrganisationAlias
+
+# The answer to "Did you mean…?" that means "none of those: add mine".
+NEW_ORGANISATION = "new"
+
+
+class OrganisationNotConfirmed(Exception):
+    """The name is close to known organisations but not one of them: ask before adding it."""
+
+    def __init__(self, name: str, suggestions: list[Organisation]):
+        super().__init__(name)
+        self.name = name
+        self.suggestions = suggestions
+
+
+def organisation_suggestions(name: str) -> list[Organisation]:
+    """Known organisations whose name or an alias is close to `name`, best first."""
+    candidates = dict(Organisation.objects.values_list("name", "pk"))
+    candidates.update(OrganisationAlias.objects.values_list("name", "organisation_id"))
+    ids = [pk for pk, _score in matching.closest(name, candidates)]
+    found = Organisation.objects.in_bulk(ids)
+    return [found[pk] for pk in ids if pk in found]
+
+
+def organisation_resolve(*, name: str, choice: str = "") -> Organisation:
+    """The organisation someone means by `name`.
+
+    An exact match (name or alias, ignoring case, spacing and punctuation) wins. A name
+    close to known ones raises OrganisationNotConfirmed unless `choice` answers the
+    "Did you mean…?" question: one of the suggested ids, or "new". A genuinely new
+    organisation is created with kind "other" for the organiser to correct in admin.
+    """
+    exact = Organisation.objects.find_by_name(name)
+    if exact is not None:
+        return exact
+    if choice != NEW_ORGANISATION:
+        suggestions = organisation_suggestions(name)
+        chosen = [org for org in suggestions if str(org.pk) == choice]
+        if chosen:
+            return chosen[0]
+        if suggestions:
+            raise OrganisationNotConfirmed(name, suggestions)
+    organisation = Organisation(name=name, kind=Organisation.Kind.OTHER)
+    # Uniqueness is the database's to enforce (see the IntegrityError below).
+    organisation.full_clean(validate_unique=False, validate_constraints=False)
+    try:
+        with transaction.atomic():
+            organisation.save()
+    except IntegrityError:
+        # Someone added the same name a moment ago: use theirs.
+        existing = Organisation.objects.find_by_name(name)
+        if existing is None:
+            raise
+        return existing
+    return organisation
 
 
 @dataclass(frozen=True)
 class MergeResult:
-    innovations: int
-    submissions: int
+    moved: (
+        dict  # verbose name plural of each model that pointed at a merged organisation: rows moved
+    )
     aliases_moved: int
     aliases_added: int
     merged: int
+
+    @property
+    def innovations(self):
+        return self.moved.get("innovations", 0)
+
+    @property
+    def submissions(self):
+        return self.moved.get("submissions", 0)
+
+
+def _references():
+    """Every foreign key to Organisation from another model (aliases aside), as (model, field).
+
+    Organisations sit below the apps that refer to them, so a merge finds those
+    references through the model registry instead of importing them.
+    """
+    return [
+        (relation.related_model, relation.field.name)
+        for relation in Organisation._meta.related_objects
+        if relation.one_to_many
+        and not relation.hidden
+        and relation.related_model is not OrganisationAlias
+    ]
+
+
+def _move_references(keep, other_ids):
+    """Point every reference to `other_ids` at `keep`; {model's plural name: rows moved}.
+
+    Rows of a model with a history (simple_history) move with a history record saying
+    why; the others in one UPDATE.
+    """
+    moved = {}
+    for model, field in _references():
+        rows = model._default_manager.filter(**{f"{field}_id__in": other_ids})
+        if hasattr(model, "history"):
+            changing = list(rows)
+            for row in changing:
+                setattr(row, field, keep)
+            if changing:
+                bulk_update_with_history(
+                    changing,
+                    model,
+                    [field],
+                    default_change_reason=f"Organisation merged into {keep.name}",
+                )
+            count = len(changing)
+        else:
+            count = rows.update(**{field: keep})
+        name = str(model._meta.verbose_name_plural)
+        moved[name] = moved.get(name, 0) + count
+    return moved
 
 
 @transaction.atomic
 def organisation_merge(*, keep: Organisation, others: Iterable[Organisation]) -> MergeResult:
     """Fold `others` into `keep`: one organisation where there were several.
 
-    Their innovations, submissions and aliases move to `keep`, their names become
-    aliases of `keep` (so the form recognises them next time), then they are
-    deleted. All or nothing. An alias equal to `keep`'s own name, ignoring case,
-    is dropped; no alias is ever duplicated.
+    Everything that referred to them (submissions, innovations, …) and their aliases
+    move to `keep`, their names become aliases of `keep` (so the form recognises them
+    next time), then they are deleted. All or nothing. An alias equal to `keep`'s own
+    name, ignoring case, is dropped; no alias is ever duplicated.
     """
     other_ids = sorted({other.pk for other in others} - {keep.pk})
     if not other_ids:
@@ -44,26 +150,7 @@ def organisation_merge(*, keep: Organisation, others: Iterable[Organisation]) ->
         raise Organisation.DoesNotExist("An organisation to merge no longer exists.")
     keep = next(org for org in locked if org.pk == keep.pk)
     others = [org for org in locked if org.pk != keep.pk]
-
-    campaign_ids = set(
-        Submission.objects.filter(organisation_id__in=other_ids).values_list(
-            "campaign_id", flat=True
-        )
-    )
-    submissions = Submission.objects.filter(organisation_id__in=other_ids).update(organisation=keep)
-    # Innovations are moved with a history record, so their history says why
-    # the organisation changed.
-    innovations = list(Innovation.objects.filter(organisation_id__in=other_ids))
-    for innovation in innovations:
-        innovation.organisation = keep
-    campaign_ids.update(innovation.campaign_id for innovation in innovations)
-    if innovations:
-        bulk_update_with_history(
-            innovations,
-            Innovation,
-            ["organisation"],
-            default_change_reason=f"Organisation merged into {keep.name}",
-        )
+    moved = _move_references(keep, other_ids)
 
     own_name = keep.name.lower()
     OrganisationAlias.objects.annotate(lower=Lower("name")).filter(
@@ -88,11 +175,18 @@ def organisation_merge(*, keep: Organisation, others: Iterable[Organisation]) ->
     OrganisationAlias.objects.bulk_create(new_aliases)
 
     Organisation.objects.filter(pk__in=other_ids).delete()
-    transaction.on_commit(lambda: mark_changed(*sorted(campaign_ids)))
+    transaction.on_commit(mark_changed, robust=True)
     return MergeResult(
-        innovations=len(innovations),
-        submissions=submissions,
+        moved=moved,
         aliases_moved=aliases_moved,
         aliases_added=len(new_aliases),
         merged=len(others),
     )
+
+
+@transaction.atomic
+def organisation_save(*, organisation: Organisation) -> Organisation:
+    """Save an organiser's edit (a new name, kind or website): it shows wherever it appears."""
+    organisation.save()
+    transaction.on_commit(mark_changed, robust=True)
+    return organisation

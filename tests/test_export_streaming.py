@@ -17,8 +17,8 @@ from django.http import StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from campaign.collated import export_rows
 from campaign.models import Campaign
+from innovations.collated import export_rows
 from innovations.models import Innovation
 
 pytestmark = pytest.mark.django_db

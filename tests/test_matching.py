@@ -6,7 +6,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from rapidfuzz import process
 
-from campaign.synthetic import organisation_names
+from dev.synthetic import organisation_names
 from organisations.matching import closest, match_key, similar_owners, similar_pairs, similarity
 
 

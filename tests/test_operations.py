@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 def test_healthz_answers_ok_when_the_database_does(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
+    assert response.json() == {"status": "ok", "cache": "ok"}
     assert response["Content-Type"] == "application/json"
     assert "no-cache" in response["Cache-Control"]
 
@@ -40,7 +40,7 @@ def test_healthz_answers_503_when_the_database_does_not(client):
     with mock.patch.object(connection, "cursor", side_effect=refused):
         response = client.get("/healthz")
     assert response.status_code == 503
-    assert response.json() == {"status": "unavailable"}
+    assert response.json() == {"status": "unavailable", "cache": "ok"}
     # and it recovers as soon as the database answers again
     assert client.get("/healthz").status_code == 200
 

@@ -225,7 +225,7 @@ def test_chart_counts_per_hour_in_the_database(client):
     make_innovation(
         campaign=campaign, organisation=org, created_at=datetime(2014, 7, 1, 9, 0, tzinfo=LONDON)
     )
-    from campaign.charts import hourly_counts
+    from innovations.charts import hourly_counts
 
     # Hour 0 is 8am (the campaign opened at 8.59am), so 10am is hour 2.
     assert hourly_counts(campaign) == {2: 3, 25: 1}

@@ -5,7 +5,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from campaign import collated
+from innovations import collated
 from innovations.models import Innovation, Theme
 from tests.factories import make_campaign, make_innovation, make_organisation, make_submission
 from tests.public_data import fill

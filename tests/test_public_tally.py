@@ -8,8 +8,8 @@ import time_machine
 from django.urls import reverse
 
 from campaign.models import Campaign
-from campaign.tally import Tally, as_of_sentence, campaign_tally
 from innovations.models import Innovation
+from innovations.tally import Tally, as_of_sentence, campaign_tally
 from organisations.models import Organisation
 from tests.factories import make_campaign, make_innovation, make_organisation, make_submission
 

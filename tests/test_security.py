@@ -14,8 +14,8 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 from django.urls import path
 
-from config.clientip import client_ip
-from config.security import allow_framing
+from core.clientip import client_ip
+from core.security import allow_framing
 from innovations.models import Innovation
 
 BASE_DIR = Path(__file__).resolve().parent.parent

@@ -9,8 +9,8 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
-from campaign.timewords import minutes_words
-from config.clientip import client_ip
+from core.clientip import client_ip
+from core.timewords import minutes_words
 from innovations.models import Innovation, Submission
 from innovations.ratelimit import parse_rate
 from organisations.models import Organisation

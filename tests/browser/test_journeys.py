@@ -18,8 +18,8 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from campaign import freshness
 from campaign.models import Campaign
+from core import caching
 from innovations.models import Innovation
 from tests.factories import make_campaign, make_organisation
 
@@ -199,7 +199,7 @@ def test_4_after_the_deadline_the_form_is_gone(page, campaign):
     # ...and the deadline passes while they type.
     closed_at = timezone.now() - timedelta(minutes=1)
     Campaign.objects.filter(pk=campaign.pk).update(closes_at=closed_at)
-    freshness.mark_changed(campaign.pk)
+    caching.mark_changed(campaign.pk)
     campaign.refresh_from_db()
     steps.send(page)
 

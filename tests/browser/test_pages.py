@@ -13,7 +13,7 @@ import json
 import pytest
 from django.urls import reverse
 
-from campaign import collated
+from innovations import collated
 from innovations.models import Innovation
 from organisations.models import Organisation
 

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from campaign.models import Campaign
-from campaign.timewords import when_words
+from core.timewords import when_words
 from innovations.retention import purge_personal_data, submissions_holding_personal_data
 
 

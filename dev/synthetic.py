@@ -21,12 +21,11 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.text import slugify
 
+from campaign.models import Campaign
+from core.caching import mark_changed
 from innovations.models import Innovation, Submission, Theme
 from organisations.matching import match_key
 from organisations.models import Organisation
-
-from .freshness import mark_changed
-from .models import Campaign
 
 SUBMISSIONS_PER_CHUNK = 1000
 BATCH_SIZE = 2000

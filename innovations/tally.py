@@ -11,10 +11,12 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q
 
+from campaign.models import Campaign
+from core.caching import cached
+from core.timewords import clock_words, date_words
 from organisations.models import Organisation
 
-from . import caching
-from .timewords import clock_words, date_words
+from .models import Innovation
 
 
 @dataclass(frozen=True)
@@ -51,8 +53,6 @@ class Tally:
 
 def campaign_tally(campaign):
     """The campaign's tally, from one aggregate query."""
-    from innovations.models import Innovation
-
     row = (
         Innovation.objects.for_campaign(campaign)
         .counted()
@@ -74,8 +74,19 @@ def campaign_tally(campaign):
 
 
 def cached_tally(campaign):
-    """`campaign_tally`, cached until the campaign's next `mark_changed`."""
-    return caching.cached(campaign, "tally", lambda: campaign_tally(campaign))
+    """`campaign_tally`, cached until the next `mark_changed`."""
+    return cached(f"tally:{campaign.pk}", lambda: campaign_tally(campaign))
+
+
+def campaigns_with_counts():
+    """Every campaign, newest first, with `received` and `organisation_count` (counted ones)."""
+    counted = Innovation.counted_filter("innovations__")
+    return list(
+        Campaign.objects.annotate(
+            received=Count("innovations", filter=counted),
+            organisation_count=Count("innovations__organisation", filter=counted, distinct=True),
+        ).order_by("-opens_at")
+    )
 
 
 def as_of_sentence(tally, at):

@@ -13,8 +13,10 @@ from django.db.models import Count
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
-from . import caching
-from .timewords import when_words
+from core.caching import cached
+from core.timewords import when_words
+
+from .models import Innovation
 
 HOUR = timedelta(hours=1)
 
@@ -28,8 +30,6 @@ BARS_TOP, BARS_BOTTOM = 214, 266  # ...the bars per hour below
 
 def hourly_counts(campaign):
     """{hour index from the campaign's first hour: innovations received}, counted ones only."""
-    from innovations.models import Innovation
-
     rows = (
         Innovation.objects.for_campaign(campaign)
         .counted()
@@ -47,7 +47,7 @@ def hourly_counts(campaign):
 
 
 def cached_hourly_counts(campaign):
-    return caching.cached(campaign, "hourly", lambda: hourly_counts(campaign))
+    return cached(f"hourly:{campaign.pk}", lambda: hourly_counts(campaign))
 
 
 def _first_hour(campaign):

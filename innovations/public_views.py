@@ -1,29 +1,32 @@
-"""The public pages of a campaign. Thin: the work is in tally, collated, charts, badges."""
+"""The public pages of campaigns and their innovations. Thin: the work is in tally,
+collated, charts, badges, exports and feeds; caching is `core.caching.public_page`."""
 
 from django.conf import settings
-from django.core.cache import cache
-from django.db.models import Count, Q
-from django.http import Http404
+from django.core.paginator import Paginator
+from django.db.models.functions import Lower, Substr
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
-from django.views.generic import ListView
+from django.views.decorators.http import require_safe
 
-from config.security import allow_framing
-from innovations.models import Innovation
+from campaign.models import Campaign
+from core.caching import cached, public_page
+from core.links import absolute_url
+from core.security import allow_framing
+from core.timewords import when_words
+from organisations.models import Organisation
 
 from . import badges, charts, collated, exports
-from .caching import MINUTE, STATUS, TIMEOUT, cached, campaign_for, public_page
 from .feeds import CampaignFeed
-from .freshness import site_version
-from .models import Campaign
-from .tally import as_of_sentence, cached_tally
-from .timewords import when_words
+from .models import Innovation
+from .tally import as_of_sentence, cached_tally, campaigns_with_counts
 
 LATEST = 6
+ORGANISATION_PAGE_SIZE = 60
 
 
+@require_safe
 def home(request):
     """The site root goes to the open campaign, or the most recent one."""
     campaign = Campaign.objects.current()
@@ -32,82 +35,56 @@ def home(request):
     return redirect(campaign)
 
 
-def _absolute(path):
-    return f"{settings.SITE_URL}{path}"
-
-
 def _meta(request, description, *, path=None, og_type="website"):
     """What templates/includes/meta.html needs: description, canonical URL, type."""
     return {
         "meta_description": description,
-        "canonical_url": _absolute(path or request.path),
+        "canonical_url": absolute_url(path or request.path),
         "og_type": og_type,
     }
 
 
-class CampaignListView(ListView):
+@public_page("campaigns")
+def campaign_list(request):
     """All campaigns: open now first, then those coming up, then the archive."""
-
-    template_name = "campaign/campaign_list.html"
-    context_object_name = "campaigns"
-
-    def get_queryset(self):
-        """Every campaign with its counts, cached until any campaign changes.
-
-        The counts aggregate every innovation on the site: without the cache each
-        visit would cost a scan that grows with the data. Which section a campaign
-        falls in depends on the time, so that is worked out per request.
-        """
-        key = f"campaign-list:{settings.RELEASE}:{site_version()}"
-        return cache.get_or_set(key, self._counted_campaigns, TIMEOUT)
-
-    @staticmethod
-    def _counted_campaigns():
-        counted = Q(innovations__status__in=[Innovation.Status.PENDING, Innovation.Status.APPROVED])
-        return list(
-            Campaign.objects.annotate(
-                received=Count("innovations", filter=counted),
-                organisation_count=Count(
-                    "innovations__organisation", filter=counted, distinct=True
-                ),
-            ).order_by("-opens_at")
-        )
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        now = timezone.now()
-        sections = {status: [] for status in Campaign.Status}
-        for campaign in context["campaigns"]:
-            sections[campaign.status(now)].append(campaign)
-        context["sections"] = [
+    now = timezone.now()
+    sections = {status: [] for status in Campaign.Status}
+    campaigns = campaigns_with_counts()
+    for campaign in campaigns:
+        sections[campaign.status(now)].append(campaign)
+    context = {
+        "campaigns": campaigns,
+        "sections": [
             ("Open now", sections[Campaign.Status.OPEN]),
             ("Coming up", sections[Campaign.Status.UPCOMING]),
             ("Archive", sections[Campaign.Status.CLOSED]),
-        ]
-        context.update(
-            _meta(
-                self.request,
-                "Every 140in140 campaign: the ones open now, the ones coming up, and the archive.",
-            )
-        )
-        return context
+        ],
+        **_meta(
+            request,
+            "Every 140in140 campaign: the ones open now, the ones coming up, and the archive.",
+        ),
+    }
+    return render(request, "campaign/campaign_list.html", context)
 
 
 def _latest(campaign):
-    return list(
+    latest = list(
         Innovation.objects.public()
         .for_campaign(campaign)
         .select_related("organisation")
         .order_by("-created_at", "-pk")[:LATEST]
     )
+    for innovation in latest:
+        innovation.campaign = campaign  # for its URL, without a query each
+    return latest
 
 
 def _snippets(campaign):
     """HTML for other sites to paste (shown escaped, as code to copy)."""
     title = escape(campaign.title)
-    url = _absolute(campaign.get_absolute_url())
-    badge = _absolute(reverse("campaign:badge", kwargs={"slug": campaign.slug}))
-    embed = _absolute(reverse("campaign:embed", kwargs={"slug": campaign.slug}))
+    url = absolute_url(campaign.get_absolute_url())
+    badge = absolute_url(reverse("campaign:badge", kwargs={"slug": campaign.slug}))
+    embed = absolute_url(reverse("campaign:embed", kwargs={"slug": campaign.slug}))
     return {
         "badge_snippet": (f'<a href="{url}"><img src="{badge}" alt="{title}: live tally"></a>'),
         "embed_snippet": (
@@ -117,14 +94,13 @@ def _snippets(campaign):
     }
 
 
-@public_page("home", MINUTE)
-def campaign_detail(request, campaign):
+@public_page("home")
+def campaign_detail(request, slug):
+    campaign = get_object_or_404(Campaign, slug=slug)
     now = timezone.now()
     tally = cached_tally(campaign)
     counts = charts.cached_hourly_counts(campaign)
     as_of = min(now, campaign.closes_at)
-    for innovation in (latest := cached(campaign, "latest", lambda: _latest(campaign))):
-        innovation.campaign = campaign
     if campaign.is_open(now):
         description = (
             f"{tally.summary()} so far, toward a target of {campaign.target}. "
@@ -139,7 +115,7 @@ def campaign_detail(request, campaign):
         "percent": tally.percent_of(campaign.target),
         "as_of": as_of_sentence(tally, as_of),
         "pace": charts.pace(campaign, counts, now).describe(campaign),
-        "latest": latest,
+        "latest": cached(f"latest:{campaign.pk}", lambda: _latest(campaign)),
         "time_left": campaign.time_left(now),
         **_snippets(campaign),
         **_meta(request, description),
@@ -147,8 +123,9 @@ def campaign_detail(request, campaign):
     return render(request, "campaign/campaign_detail.html", context)
 
 
-@public_page("list", STATUS)
-def innovation_list(request, campaign):
+@public_page("list", params=("theme", "q", "page"))
+def innovation_list(request, slug):
+    campaign = get_object_or_404(Campaign, slug=slug)
     form = collated.ListFilterForm(request.GET)
     theme, words = form.filters()
     page = collated.collated_page(campaign, theme=theme, words=words, page=request.GET.get("page"))
@@ -172,17 +149,18 @@ def innovation_list(request, campaign):
     return render(request, "campaign/innovation_list.html", context)
 
 
-@public_page("innovation", STATUS)
-def innovation_detail(request, campaign, pk):
+@public_page("innovation")
+def innovation_detail(request, slug, pk):
     innovation = get_object_or_404(
-        Innovation.objects.public().select_related("organisation"), campaign=campaign, pk=pk
+        Innovation.objects.public().select_related("organisation", "campaign"),
+        campaign__slug=slug,
+        pk=pk,
     )
-    innovation.campaign = campaign
-    url = _absolute(innovation.get_absolute_url())
+    campaign = innovation.campaign
     context = {
         "innovation": innovation,
         "campaign": campaign,
-        "share_url": url,
+        "share_url": absolute_url(innovation.get_absolute_url()),
         **_meta(
             request,
             f"{innovation.title}: an innovation from {innovation.organisation.name}, "
@@ -193,29 +171,30 @@ def innovation_detail(request, campaign, pk):
     return render(request, "campaign/innovation_detail.html", context)
 
 
-@public_page("feed", STATUS)
-def feed(request, campaign):
-    return CampaignFeed()(request, slug=campaign.slug)
+@public_page("feed")
+def feed(request, slug):
+    return CampaignFeed()(request, slug=slug)
 
 
 def _export(request, slug, export):
-    campaign = campaign_for(request, slug)
-    if campaign is None:
-        raise Http404("No such campaign.")
+    campaign = get_object_or_404(Campaign, slug=slug)
     theme, words = collated.ListFilterForm(request.GET).filters()
     return export(request, campaign, theme=theme, words=words)
 
 
+@require_safe
 def export_csv(request, slug):
     return _export(request, slug, exports.export_csv)
 
 
+@require_safe
 def export_json(request, slug):
     return _export(request, slug, exports.export_json)
 
 
-@public_page("chart", MINUTE)
-def chart(request, campaign):
+@public_page("chart", params=("size",))
+def chart(request, slug):
+    campaign = get_object_or_404(Campaign, slug=slug)
     now = timezone.now()
     counts = charts.cached_hourly_counts(campaign)
     context = {
@@ -233,15 +212,17 @@ def chart(request, campaign):
 
 
 @allow_framing
-@public_page("badge", MINUTE)
-def badge(request, campaign):
+@public_page("badge")
+def badge(request, slug):
+    campaign = get_object_or_404(Campaign, slug=slug)
     context = badges.badge_context(campaign, cached_tally(campaign))
     return render(request, "campaign/badge.svg", context, content_type="image/svg+xml")
 
 
 @allow_framing
-@public_page("embed", MINUTE)
-def embed(request, campaign):
+@public_page("embed")
+def embed(request, slug):
+    campaign = get_object_or_404(Campaign, slug=slug)
     now = timezone.now()
     tally = cached_tally(campaign)
     context = {
@@ -253,3 +234,30 @@ def embed(request, campaign):
         **_meta(request, f"{tally.summary()}: the live tally of {campaign.title}."),
     }
     return render(request, "campaign/embed.html", context)
+
+
+@public_page("organisation", params=("page",))
+def organisation_detail(request, slug):
+    """An organisation's published innovations across every campaign, newest campaign first."""
+    organisation = get_object_or_404(Organisation, slug=slug)
+    innovations = (
+        Innovation.objects.public()
+        .filter(organisation=organisation)
+        .select_related("campaign")
+        .annotate(summary=Substr("description", 1, 240))
+        .defer("description")
+        .order_by("-campaign__opens_at", "campaign_id", Lower("title"), "pk")
+    )
+    page_obj = Paginator(innovations, ORGANISATION_PAGE_SIZE).get_page(request.GET.get("page"))
+    canonical = organisation.get_absolute_url()
+    if page_obj.number > 1:
+        canonical += f"?page={page_obj.number}"
+    context = {
+        "organisation": organisation,
+        "page_obj": page_obj,
+        "meta_description": (
+            f"Innovations shared by {organisation.name} in {settings.SITE_NAME} campaigns."
+        ),
+        "canonical_url": absolute_url(canonical),
+    }
+    return render(request, "organisations/organisation_detail.html", context)

@@ -6,11 +6,10 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.utils import timezone
 
+from campaign.models import Campaign
+from core.caching import mark_changed
 from innovations.models import Innovation, Submission, Theme
 from organisations.models import Organisation, OrganisationAlias
-
-from .freshness import mark_changed
-from .models import Campaign
 
 LONDON = ZoneInfo("Europe/London")
 DEMO = "(Demo content: invented for this demo, not from the 2014 campaign.)"

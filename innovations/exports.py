@@ -9,14 +9,14 @@ kept for the organiser (in admin), never published.
 import csv
 import json
 
-from django.conf import settings
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
 
-from innovations.models import Theme
+from core.links import absolute_url
 
 from .collated import export_rows
+from .models import Theme
 
 CSV_HEADER = ["Organisation", "Title", "Description", "Theme", "Link", "Submitted"]
 # A cell starting with one of these is a formula to Excel, LibreOffice and Sheets.
@@ -67,16 +67,12 @@ def export_csv(request, campaign, theme="", words=()):
     return response
 
 
-def _absolute(path):
-    return f"{settings.SITE_URL}{path}"
-
-
 def json_chunks(campaign, rows):
     head = {
         "campaign": {
             "title": campaign.title,
             "slug": campaign.slug,
-            "url": _absolute(campaign.get_absolute_url()),
+            "url": absolute_url(campaign.get_absolute_url()),
             "target": campaign.target,
             "opens_at": _local(campaign.opens_at).isoformat(),
             "closes_at": _local(campaign.closes_at).isoformat(),
@@ -89,7 +85,7 @@ def json_chunks(campaign, rows):
     for row in rows:
         item = {
             "id": row["pk"],
-            "url": _absolute(
+            "url": absolute_url(
                 reverse("campaign:innovation", kwargs={"slug": campaign.slug, "pk": row["pk"]})
             ),
             "organisation": {

@@ -1,6 +1,6 @@
 from django import template
 
-from campaign import timewords
+from core import timewords
 
 register = template.Library()
 

@@ -15,8 +15,9 @@ from django import forms
 from django.db.models import Case, Count, F, Q, Value, When, Window
 from django.db.models.functions import Lower, RowNumber, Substr, Upper
 
-from innovations.models import Innovation, Theme
 from organisations.models import Organisation
+
+from .models import Innovation, Theme
 
 ORGANISATIONS_PER_PAGE = 50
 INNOVATIONS_PER_PAGE = 120

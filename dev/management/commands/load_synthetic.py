@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from campaign.synthetic import AlreadyLoaded, load_synthetic
+from dev.synthetic import AlreadyLoaded, load_synthetic
 
 
 class Command(BaseCommand):

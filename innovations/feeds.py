@@ -2,31 +2,23 @@
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
-from innovations.models import Innovation
+from campaign.models import Campaign
+from core.links import absolute_url
 
-from .caching import campaign_for
+from .models import Innovation
 
 FEED_LENGTH = 50
-
-
-def _absolute(path):
-    # Absolute links from SITE_URL, not the request's host: the feed is cached
-    # once for everyone.
-    return f"{settings.SITE_URL}{path}"
 
 
 class CampaignFeed(Feed):
     feed_type = Atom1Feed
 
     def get_object(self, request, slug):
-        campaign = campaign_for(request, slug)
-        if campaign is None:
-            raise Http404("No such campaign.")
-        return campaign
+        return get_object_or_404(Campaign, slug=slug)
 
     def title(self, campaign):
         return f"{campaign.title}: approved innovations"
@@ -35,10 +27,10 @@ class CampaignFeed(Feed):
         return f"The latest innovations shared in {campaign.title}, as they are approved."
 
     def link(self, campaign):
-        return _absolute(campaign.get_absolute_url())
+        return absolute_url(campaign.get_absolute_url())
 
     def feed_url(self, campaign):
-        return _absolute(reverse("campaign:feed", kwargs={"slug": campaign.slug}))
+        return absolute_url(reverse("campaign:feed", kwargs={"slug": campaign.slug}))
 
     def author_name(self):
         return settings.SITE_NAME
@@ -61,7 +53,7 @@ class CampaignFeed(Feed):
         return item.description
 
     def item_link(self, item):
-        return _absolute(item.get_absolute_url())
+        return absolute_url(item.get_absolute_url())
 
     def item_pubdate(self, item):
         return item.created_at

@@ -1,0 +1,186 @@
+"""Caching for the public pages, with Django's own tools. Read this first.
+
+Three pieces, all keyed on one number, the content version:
+
+1. `mark_changed()`. Every service that changes what the public can see (a
+   submission, a moderation, an organisation merge or rename, a campaign edit)
+   calls it once its transaction has committed. It moves the version, so every
+   fragment and page cached under the old one is stale at once: nothing has to be
+   found and deleted. One version serves the whole site: pages that span
+   campaigns (the list of campaigns, an organisation's page) change with them,
+   and with a handful of campaigns at a time a finer grain would save nothing.
+
+2. `cached(name, compute)`: an expensive fragment (a tally, the hourly counts, a
+   page of the collated list), computed once per version (`cache.get_or_set`).
+
+3. `public_page(...)`: a view decorator for pages that are the same for everyone.
+   The rendered page is kept under the current version, the minute (pages show
+   the time left) and only the query parameters the page reads, so
+   `?utm_source=…` cannot fill the cache. The response says
+   `Cache-Control: public, max-age=0, s-maxage=N`: nginx in front (deploy/nginx/)
+   keeps it for N seconds, browsers revalidate with its ETag (304 Not Modified,
+   from Django's ConditionalGetMiddleware). Such a page must read no session,
+   user or CSRF token and set no cookie; forms and anything personal use
+   `never_cache` instead.
+
+The cache is not a database: any call may fail or hang (settings give Redis
+socket timeouts of about a second). A failure is logged and the caller carries on
+from the database; `mark_changed` never raises. After a failure this process
+leaves the cache alone for `PAUSE_SECONDS`, so a frozen Redis costs one timeout,
+not one per call. Everything is kept for at most `TIMEOUT` seconds, so a change
+whose `mark_changed` was lost shows within a minute of the cache coming back.
+"""
+
+import hashlib
+import logging
+import time
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.utils.cache import patch_cache_control
+from django.views.decorators.http import require_safe
+
+logger = logging.getLogger(__name__)
+
+VERSION_KEY = "content-version"
+TIMEOUT = 60
+PAUSE_SECONDS = 5
+# What a page's response says about itself that a cached copy must say again.
+KEPT_HEADERS = ("Content-Type", "Last-Modified")
+
+_paused_until = 0.0
+_MISSING = object()
+
+
+def cache_call(what, call, default=None):
+    """`call()` on the cache, or `default` if the cache fails (logged) or is paused."""
+    global _paused_until
+    if time.monotonic() < _paused_until:
+        return default
+    try:
+        return call()
+    except Exception as error:  # any cache failure: carry on without it
+        _paused_until = time.monotonic() + PAUSE_SECONDS
+        logger.warning("cache unavailable (%s): %s: %s", what, type(error).__name__, error)
+        return default
+
+
+def cache_available():
+    """True if the cache answers now (for the health and readiness checks)."""
+    global _paused_until
+    try:
+        cache.get(VERSION_KEY)
+    except Exception:
+        return False
+    _paused_until = 0.0
+    return True
+
+
+def _new_version():
+    # From the clock, so a version lost with the cache is never reused.
+    return time.time_ns()
+
+
+def current_version():
+    """The content version, or None when the cache cannot be used."""
+    value = cache_call("version", lambda: cache.get(VERSION_KEY))
+    if value is None:
+        value = _start_version()
+    return value
+
+
+def _start_version():
+    def start():
+        cache.add(VERSION_KEY, _new_version(), timeout=None)
+        return cache.get(VERSION_KEY)
+
+    return cache_call("version", start)
+
+
+def mark_changed(*campaign_ids):
+    """Make every cached fragment and page stale. Call it after the change commits.
+
+    `campaign_ids` name what changed, for the log only. Never raises: a change that
+    cannot be marked is logged and shows within `TIMEOUT` seconds anyway.
+    """
+
+    def move():
+        try:
+            cache.incr(VERSION_KEY)
+        except ValueError:  # no version yet (or evicted): start a new one
+            cache.set(VERSION_KEY, _new_version(), timeout=None)
+        return True
+
+    if cache_call("invalidation", move) is None:
+        logger.warning(
+            "change not marked in the cache: campaigns %s; pages show it within %ss",
+            ",".join(map(str, campaign_ids)) or "-",
+            TIMEOUT,
+        )
+
+
+def cached(name, compute):
+    """`compute()`, kept until the next change (or `TIMEOUT`); computed afresh without a cache."""
+    version = current_version()
+    if version is None:
+        return compute()
+    key = f"fragment:{settings.RELEASE}:{version}:{name}"
+    value = cache_call("get", lambda: cache.get(key, _MISSING), _MISSING)
+    if value is _MISSING:
+        value = compute()
+        cache_call("set", lambda: cache.set(key, value, TIMEOUT))
+    return value
+
+
+def _page_key(request, name, kwargs, params):
+    query = [(param, request.GET.getlist(param)) for param in params if param in request.GET]
+    minute = int(time.time()) // 60
+    raw = repr((settings.RELEASE, name, sorted(kwargs.items()), query, minute))
+    return f"page:{hashlib.sha256(raw.encode()).hexdigest()}"
+
+
+def _etag(key, version):
+    return '"' + hashlib.sha256(f"{key}|{version}".encode()).hexdigest()[:32] + '"'
+
+
+def _shared_for_a_moment(response):
+    patch_cache_control(response, public=True, max_age=0, s_maxage=settings.PUBLIC_CACHE_SECONDS)
+    return response
+
+
+def public_page(name, params=()):
+    """Cache a view's page for everyone until the next change; see the module's docstring.
+
+    `params` are the query parameters the page reads: the only ones in its key.
+    Only a 200 is kept. Anything but GET or HEAD is answered 405.
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, **kwargs):
+            key = _page_key(request, name, kwargs, params)
+            found = cache_call("get", lambda: cache.get_many([VERSION_KEY, key]), {})
+            version = found.get(VERSION_KEY) or _start_version()
+            entry = found.get(key)
+            if version is not None and entry is not None and entry[0] == version:
+                _version, content, headers = entry
+                response = HttpResponse(content)
+                for header, value in headers:
+                    response[header] = value
+                response["ETag"] = _etag(key, version)
+                return _shared_for_a_moment(response)
+            response = view(request, **kwargs)
+            if response.status_code != 200 or response.streaming:
+                return response
+            if version is not None:
+                response["ETag"] = _etag(key, version)
+                headers = tuple((h, response[h]) for h in KEPT_HEADERS if h in response)
+                entry = (version, response.content, headers)
+                cache_call("set", lambda: cache.set(key, entry, TIMEOUT))
+            return _shared_for_a_moment(response)
+
+        return require_safe(wrapped)
+
+    return decorator
