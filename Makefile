@@ -53,9 +53,11 @@ node_modules/.installed: package.json package-lock.json | browser-system
 test-browser: install-dev browser-deps
 	$(PY) -m pytest -m browser
 
+## lint: ruff, the one-way app layers (import-linter, docs/architecture.md) and hadolint
 lint: install-dev
 	$(RUFF) check .
 	$(RUFF) format --check .
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/hadolint Dockerfile
 
 format: install-dev
