@@ -24,7 +24,6 @@ REBUILD_REPEATS = 5
 def main(slug):
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     django.setup()
-    from core.caching import mark_changed
     from django.core.cache import cache
     from django.db import connection
     from django.db.models import Count
@@ -33,6 +32,7 @@ def main(slug):
 
     from campaign import collated
     from campaign.models import Campaign
+    from core.caching import mark_changed
     from innovations.models import Innovation
 
     campaign = Campaign.objects.get(slug=slug)

@@ -5,9 +5,13 @@ after the window; `cache.add` and `cache.incr` are atomic in Redis, so the limit
 across gunicorn workers and hosts (and within one process with the local-memory cache).
 """
 
+import logging
+
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
+
+logger = logging.getLogger("innovations.submissions")
 
 
 def parse_rate(text: str) -> tuple[int, int] | None:
@@ -34,11 +38,15 @@ def submission_allowed(address: str) -> bool:
         return True
     count, seconds = rate
     key = f"submission-rate:{address}"
-    cache.add(key, 0, timeout=seconds)
     try:
-        used = cache.incr(key)
-    except ValueError:
-        # The counter expired between add and incr: this is the first in a new window.
-        cache.add(key, 1, timeout=seconds)
-        used = 1
+        cache.add(key, 0, timeout=seconds)
+        try:
+            used = cache.incr(key)
+        except ValueError:
+            # The counter expired between add and incr: this is the first in a new window.
+            cache.add(key, 1, timeout=seconds)
+            used = 1
+    except Exception as error:  # the cache is down: let people submit (fail open)
+        logger.warning("rate limit not applied: cache unavailable: %s", type(error).__name__)
+        return True
     return used <= count

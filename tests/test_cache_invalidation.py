@@ -23,9 +23,11 @@ from tests.submitting import innovation, payload, submit_url
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True, params=["local memory", "redis"])
+@pytest.fixture(
+    autouse=True, params=["local memory", pytest.param("redis", marks=pytest.mark.redis)]
+)
 def cache_backend(request):
-    """Every test twice: on the local-memory cache, and on Redis with pages kept in memory."""
+    """Every test twice: on the local-memory cache, and on the machine's Redis."""
     if request.param == "redis":
         request.getfixturevalue("redis_cache")
 

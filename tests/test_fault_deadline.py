@@ -23,6 +23,8 @@ import pytest
 from bench.submissions import cookies_from, hidden_inputs, submission_fields
 from tests.gunicorn_server import fault_database, gunicorn_server, manage  # noqa: F401
 
+pytestmark = [pytest.mark.gunicorn, pytest.mark.postgres]
+
 # One client address sends everything: no per-address limit for this server.
 GUNICORN_ENV = {"SUBMISSION_RATE_LIMIT": "0"}
 

@@ -15,6 +15,8 @@ import pytest
 
 from tests.gunicorn_server import fault_database, gunicorn_server  # noqa: F401 (fixtures)
 
+pytestmark = [pytest.mark.gunicorn, pytest.mark.postgres]
+
 CAMPAIGN_PAGE = "/campaigns/140in140-2014/"
 
 
@@ -91,7 +93,7 @@ def test_database_outage_fails_cleanly_and_recovers_without_restarting_gunicorn(
     down_health = next(
         body for path, status, body, _ in results if (path, status) == ("/healthz", 503)
     )
-    assert json.loads(down_health) == {"status": "unavailable"}
+    assert json.loads(down_health) == {"status": "unavailable", "cache": "ok"}
     # Recovered: the last answers are all 200, from the same gunicorn and workers.
     assert [status for _, status, _, _ in results[-4:]] == [200, 200, 200, 200]
     assert gunicorn_server.process.poll() is None

@@ -274,3 +274,22 @@ def test_the_release_is_named_by_the_environment_or_a_digest_of_the_source(tmp_p
     assert release.identify(tmp_path) != first
     monkeypatch.setenv("RELEASE", "v2.1")
     assert release.identify(tmp_path) == "v2.1"
+
+
+def test_a_page_kept_in_the_cache_still_refuses_a_host_not_allowed(client):
+    campaign = make_campaign()
+    assert client.get(url("detail", campaign)).status_code == 200
+    assert client.get(url("detail", campaign)).status_code == 200  # now from the cache
+    response = client.get(url("detail", campaign), HTTP_HOST="attacker-host.test")
+    assert response.status_code == 400
+
+
+@pytest.mark.redis
+def test_query_parameters_a_page_does_not_read_make_no_new_cache_entries(client, redis_cache):
+    campaign = make_campaign()
+    for n in range(30):
+        assert client.get(url("innovations", campaign), {"utm_source": f"x{n}"}).status_code == 200
+    assert len(redis_cache.keys("page:*")) == 1
+    client.get(url("innovations", campaign), {"theme": "other"})
+    client.get(url("innovations", campaign), {"q": "skills", "utm_source": "y"})
+    assert len(redis_cache.keys("page:*")) == 3
