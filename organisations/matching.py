@@ -186,13 +186,6 @@ def _scored_pairs(names, score_cutoff):
                 yield i, j, score
 
 
-def similar_pairs(names, *, score_cutoff=SIMILAR):
-    """Pairs of names that are alike, most alike first: [(a, b, score), …]."""
-    names = list(names)
-    pairs = [(names[i], names[j], score) for i, j, score in _scored_pairs(names, score_cutoff)]
-    return sorted(pairs, key=lambda p: -p[2])
-
-
 def similar_owners(labelled, *, score_cutoff=SIMILAR):
     """Pairs of owners with alike labels, most alike first.
 

@@ -7,7 +7,13 @@ from hypothesis import strategies as st
 from rapidfuzz import process
 
 from dev.synthetic import organisation_names
-from organisations.matching import closest, match_key, similar_owners, similar_pairs, similarity
+from organisations.matching import closest, match_key, similar_owners, similarity
+
+
+def similar_pairs(names, **options):
+    """Pairs of alike names, each name its own owner: [(a, b, score), …], most alike first."""
+    labelled = [(name, index) for index, name in enumerate(names)]
+    return [(a, b, score) for _i, _j, score, a, b in similar_owners(labelled, **options)]
 
 
 @pytest.mark.parametrize(
