@@ -234,3 +234,26 @@ def test_with_redis_frozen_nothing_hangs_and_submissions_are_saved(
         assert "Sent with Redis frozen" in stored_titles(fault_database)
     finally:
         redis_server.thaw()
+
+
+def test_a_saved_submission_answers_303_when_its_invalidation_is_refused(
+    app,
+    redis_server,
+    fault_database,  # noqa: F811
+):
+    """Issue 13 item 6: the app's Redis user may not move the version (EVAL, INCR denied)."""
+    browser = Browser(app)
+
+    def acl(*rules):
+        subprocess.run(
+            ["redis-cli", "-p", str(REDIS_PORT), "ACL", "SETUSER", "default", *rules], check=True
+        )
+
+    acl("-eval", "-incr", "-incrby")
+    try:
+        status, _body, _seconds = browser.submit("Sent while INCR was denied")
+        assert status == 303
+    finally:
+        acl("+@all")
+    assert "Sent while INCR was denied" in stored_titles(fault_database)
+    assert "change not marked in the cache" in app.log()
