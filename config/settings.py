@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from config import release
 
@@ -201,11 +202,8 @@ SITE_NAME = os.environ.get("SITE_NAME", "140in140")
 RELEASE = release.identify(BASE_DIR)
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
-# ---------------------------------------------------------------------------
-# Issue 7: security and operations. Everything below is additive; the README's
-# configuration table lists the variables and docs/operations.md explains them.
-# ---------------------------------------------------------------------------
-from django.core.exceptions import ImproperlyConfigured  # noqa: E402
+# Security and operations: the README's configuration table lists the variables and
+# docs/operations.md explains them.
 
 # Keys that must never sign anything in production (the development default above).
 KNOWN_DEV_SECRET_KEYS = {"django-insecure-development-only-key-do-not-use-in-production"}
