@@ -7,7 +7,7 @@ RUFF := $(VENV)/bin/ruff
 # apt-get needs root: use sudo when not root (CI runs as root).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run install install-dev test lint format migrations-check ci clean browser-deps browser-system test-browser
+.PHONY: run install install-dev test lint format migrations-check ci clean browser-deps browser-system test-browser nginx-system
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,7 +30,7 @@ run: install
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
 ## test: the whole suite, browser tests included (SQLite by default; DATABASE_URL=postgres://… for PostgreSQL)
-test: install-dev browser-deps
+test: install-dev browser-deps nginx-system
 	$(PY) -m pytest
 
 ## browser-deps: Debian's Chromium, Java and npm if missing, then axe-core and vnu.jar from npm
@@ -42,6 +42,18 @@ browser-system:
 	  $(SUDO) apt-get update && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y chromium default-jre-headless \
 	    $$(command -v npm >/dev/null 2>&1 || echo npm); \
+	fi
+
+## nginx-system: Debian's nginx (tests/test_nginx.py runs deploy/nginx/ in front of gunicorn)
+## and envsubst (gettext-base) to render its template, if missing. The package's own
+## service is not needed: the test starts its own nginx on a free port.
+nginx-system:
+	@if [ ! -x /usr/sbin/nginx ] || ! command -v envsubst >/dev/null 2>&1; then \
+	  echo "Installing Debian's nginx and gettext-base (envsubst)"; \
+	  $(SUDO) apt-get update && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y \
+	    $$([ -x /usr/sbin/nginx ] || echo nginx) \
+	    $$(command -v envsubst >/dev/null 2>&1 || echo gettext-base); \
 	fi
 
 # --ignore-scripts: vnu-jar's postinstall would download a Java runtime; we use Debian's.

@@ -116,6 +116,7 @@ class GunicornServer:
     base_url: str
     log_path: Path
     headers: dict = field(default_factory=dict)
+    static_root: Path | None = None  # where collectstatic wrote (tests/test_nginx.py serves it)
 
     def get(self, path, timeout=10):
         """(status, body, headers, seconds) for GET path; status None if no answer."""
@@ -175,7 +176,11 @@ def gunicorn_server(fault_database, tmp_path_factory, request):
         )
     # What the TLS-terminating proxy adds: otherwise production settings redirect to https.
     server = GunicornServer(
-        process, f"http://127.0.0.1:{port}", log_path, headers={"X-Forwarded-Proto": "https"}
+        process,
+        f"http://127.0.0.1:{port}",
+        log_path,
+        headers={"X-Forwarded-Proto": "https"},
+        static_root=Path(env["STATIC_ROOT"]),
     )
     try:
         for _ in range(100):
