@@ -493,3 +493,16 @@ def test_a_request_body_over_60_mb_is_refused_by_nginx(nginx):
         f"Content-Length: {61 * 1024 * 1024}\r\nConnection: close\r\n\r\n".encode(),
     )
     assert raw.startswith(b"HTTP/1.1 413"), raw[:200]
+
+
+def test_pages_are_compressed_for_a_tls_proxy_speaking_http_1_0(nginx):
+    """nginx's own proxy_pass speaks HTTP/1.0 by default: the page is compressed for it too."""
+    raw = raw_exchange(
+        nginx.port,
+        f"GET {OLD_CAMPAIGN} HTTP/1.0\r\nHost: 127.0.0.1:{nginx.port}\r\n"
+        "X-Forwarded-Proto: https\r\nAccept-Encoding: gzip\r\n\r\n".encode(),
+    )
+    head, _, body = raw.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200"), head
+    assert b"\r\nContent-Encoding: gzip" in head
+    assert b"<html" in gzip.decompress(body)
