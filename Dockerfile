@@ -20,9 +20,12 @@ WORKDIR /app
 COPY --from=build /venv /venv
 COPY . .
 # collectstatic needs settings to load; this key signs nothing and is not in the
-# running container (SECRET_KEY must be given at run time).
+# running container (SECRET_KEY must be given at run time). /app/media (MEDIA_ROOT)
+# belongs to the app user: a new volume mounted there (docker-compose.yml) takes
+# that owner, so uploads can be written.
 RUN SECRET_KEY=build-only-collectstatic-key-not-used-at-runtime-0123456789abcdef \
-    python manage.py collectstatic --noinput
+    python manage.py collectstatic --noinput \
+    && install -d -o app -g app /app/media
 USER 10001:10001
 EXPOSE 8000
 # slim has no curl: ask /healthz with the standard library (non-200 raises, exit 1).
