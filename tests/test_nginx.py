@@ -76,12 +76,11 @@ class Answer:
 class Nginx:
     """The running nginx, and a client that sends what a TLS proxy in front would."""
 
-    def __init__(self, port, app_log, static_root, media_root, error_log):
+    def __init__(self, port, app_log, static_root, media_root):
         self.port = port
         self.app_log = app_log
         self.static_root = static_root
         self.media_root = media_root
-        self.error_log = error_log
         self.origin = f"https://127.0.0.1:{port}"
 
     def request(self, method, path, headers=None, body=None, proto="https"):
@@ -189,7 +188,7 @@ def nginx(gunicorn_server, tmp_path_factory):  # noqa: F811
     checked = subprocess.run([*command, "-t"], capture_output=True, text=True)
     assert checked.returncode == 0, checked.stderr
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    server = Nginx(port, gunicorn_server.log_path, gunicorn_server.static_root, media_root, tmp)
+    server = Nginx(port, gunicorn_server.log_path, gunicorn_server.static_root, media_root)
     try:
         for _ in range(100):
             try:
@@ -354,9 +353,7 @@ def test_a_form_error_comes_back_from_the_app_not_the_cache(nginx):
     for _ in range(2):
         refused = post_form(nginx, data, csrf_cookie)
         assert refused.status == 400
-        assert (
-            "Enter your email address" in refused.body.decode() or "email" in refused.body.decode()
-        )
+        assert "Enter your email address" in refused.body.decode()
         assert nginx.reached_app(refused)
 
 
