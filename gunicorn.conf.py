@@ -32,3 +32,11 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
 accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+
+# gunicorn 25+ opens a control socket for `gunicornc`, by default at
+# $XDG_RUNTIME_DIR/gunicorn.ctl or ~/.gunicorn/gunicorn.ctl: one path per user, so a
+# second instance on the host (a second site, the benchmark, a fault test) takes it over
+# and `gunicornc` then manages the wrong one. Off unless GUNICORN_CONTROL_SOCKET names a
+# path for this instance.
+control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "")
+control_socket_disable = not control_socket
