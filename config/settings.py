@@ -233,8 +233,10 @@ if PRODUCTION:
     # and the app cannot be reached except through the proxy.
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
+    # Cookies only over HTTPS. Off only where the site is served over plain HTTP on
+    # purpose (the benchmark on 127.0.0.1): SESSION_COOKIE_SECURE=0, CSRF_COOKIE_SECURE=0.
+    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=True)
+    CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=True)
     # HSTS: one year, subdomains, preload. For a first deploy, while you are not yet
     # sure HTTPS works everywhere, set SECURE_HSTS_SECONDS=0 (browsers remember HSTS).
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))

@@ -302,3 +302,33 @@ def test_staff_sessions_end_after_eight_hours(client, organiser, axes_on):
         response = client.get("/admin/")
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")
+
+
+PRINT_COOKIE_FLAGS = (
+    "from django.conf import settings; "
+    "print(settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE)"
+)
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, ["True", "True"]),
+        ({"SESSION_COOKIE_SECURE": "0", "CSRF_COOKIE_SECURE": "0"}, ["False", "False"]),
+        ({"SESSION_COOKIE_SECURE": "0"}, ["False", "True"]),
+        ({"CSRF_COOKIE_SECURE": "off"}, ["True", "False"]),
+    ],
+    ids=["default-on", "both-off", "session-off", "csrf-off"],
+)
+def test_production_reads_secure_cookie_flags_from_the_environment(env, expected):
+    clean = {"SESSION_COOKIE_SECURE": "", "CSRF_COOKIE_SECURE": "", **env}
+    result = run_manage(
+        "shell",
+        "--verbosity=0",
+        "-c",
+        PRINT_COOKIE_FLAGS,
+        DJANGO_ENV="production",
+        SECRET_KEY=STRONG_KEY,
+        **clean,
+    )
+    assert result.stdout.split() == expected, result.stderr
