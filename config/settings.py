@@ -183,7 +183,7 @@ STORAGES = {
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
-# Email: console by default; SMTP when EMAIL_HOST is set.
+# Email: SMTP when EMAIL_HOST is set; else the console (development) or nowhere (production).
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "140in140 <noreply@localhost>")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
 if EMAIL_HOST:
@@ -192,6 +192,9 @@ if EMAIL_HOST:
     EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
     EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=True)
+elif PRODUCTION:
+    # Never print emails (names, addresses) into production logs: send nothing, warn.
+    EMAIL_BACKEND = "core.mail.UnsentEmailBackend"
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 
@@ -332,6 +335,7 @@ LOGGING = {
         "config.requests": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
         "innovations.submissions": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
         "axes": {"handlers": ["stdout"], "level": "WARNING", "propagate": False},
+        "core.mail": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
     },
 }
 
