@@ -23,8 +23,9 @@ def _context():
     return {"SITE_NAME": settings.SITE_NAME, "SITE_URL": settings.SITE_URL}
 
 
-@requires_csrf_token
 def bad_request(request, exception=None):
+    # Not @requires_csrf_token: that reads the form body again, and a body that could
+    # not be read (not UTF-8, too large) is often why we are here. The page has no form.
     return render(request, "400.html", status=400)
 
 

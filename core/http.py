@@ -1,0 +1,40 @@
+"""What the site accepts in a request before any view sees it.
+
+`FormEncodingMiddleware`: a form body must be UTF-8. Django refuses a declared charset
+other than UTF-8 only when something reads `request.POST` (and the 400 handler used to
+read it again, answering 500); bytes that are not UTF-8 it quietly turns into "�". Here
+both are a 400 page before the CSRF check, the views or django-axes read the form.
+"""
+
+from urllib.parse import unquote_to_bytes
+
+from django.core.exceptions import BadRequest
+
+URLENCODED = "application/x-www-form-urlencoded"
+UTF8 = {"utf-8", "utf8"}
+
+
+def form_body_problem(request) -> str | None:
+    """Why a urlencoded form body cannot be read as UTF-8, or None when it can."""
+    if request.content_type != URLENCODED:
+        return None
+    charset = request.content_params.get("charset", "utf-8").strip().lower()
+    if charset not in UTF8:
+        return f"form bodies must be UTF-8, not {charset[:40]!r}"
+    try:
+        unquote_to_bytes(request.body.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError:
+        return "the form body is not valid UTF-8"
+    return None
+
+
+class FormEncodingMiddleware:
+    """Place it before CsrfViewMiddleware (the first to read a form)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method not in ("GET", "HEAD") and (problem := form_body_problem(request)):
+            raise BadRequest(problem)
+        return self.get_response(request)
