@@ -8,6 +8,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from core.text import multi_line, single_line
+
 DEFAULT_LENGTH_HOURS = 140
 
 
@@ -41,14 +43,17 @@ class Campaign(models.Model):
         OPEN = "open", "Open"
         CLOSED = "closed", "Closed"
 
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, validators=[single_line])
     slug = models.SlugField(max_length=100, unique=True)
-    intro = models.TextField(blank=True, max_length=5000)
+    intro = models.TextField(blank=True, max_length=5000, validators=[multi_line])
     target = models.PositiveIntegerField(default=140, validators=[MinValueValidator(1)])
     opens_at = models.DateTimeField(help_text="When submissions open (Europe/London).")
     closes_at = models.DateTimeField(help_text="When submissions close (Europe/London).")
     hashtag = models.CharField(
-        max_length=100, blank=True, help_text="Without the #, e.g. 140in140."
+        max_length=100,
+        blank=True,
+        validators=[single_line],
+        help_text="Without the #, e.g. 140in140.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

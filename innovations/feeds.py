@@ -8,6 +8,7 @@ from django.utils.feedgenerator import Atom1Feed
 
 from campaign.models import Campaign
 from core.links import absolute_url
+from core.text import printable
 
 from .models import Innovation
 
@@ -20,11 +21,16 @@ class CampaignFeed(Feed):
     def get_object(self, request, slug):
         return get_object_or_404(Campaign, slug=slug)
 
+    # Every text from the database goes through core.text.printable: a control character
+    # in a row saved before the validators refused them would make the XML unreadable
+    # (or the feed a 500) for every subscriber.
+
     def title(self, campaign):
-        return f"{campaign.title}: approved innovations"
+        return f"{printable(campaign.title, multiline=False)}: approved innovations"
 
     def subtitle(self, campaign):
-        return f"The latest innovations shared in {campaign.title}, as they are approved."
+        title = printable(campaign.title, multiline=False)
+        return f"The latest innovations shared in {title}, as they are approved."
 
     def link(self, campaign):
         return absolute_url(campaign.get_absolute_url())
@@ -47,10 +53,10 @@ class CampaignFeed(Feed):
         return items
 
     def item_title(self, item):
-        return item.title
+        return printable(item.title, multiline=False)
 
     def item_description(self, item):
-        return item.description
+        return printable(item.description)
 
     def item_link(self, item):
         return absolute_url(item.get_absolute_url())
@@ -63,7 +69,7 @@ class CampaignFeed(Feed):
 
     def item_author_name(self, item):
         # The organisation, never the person who sent it: that is personal data.
-        return item.organisation.name
+        return printable(item.organisation.name, multiline=False)
 
     def item_categories(self, item):
         return [item.get_theme_display()]

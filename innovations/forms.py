@@ -11,6 +11,7 @@ from django import forms
 from django.core import signing
 from django.core.validators import RegexValidator, URLValidator
 
+from core.text import single_line
 from organisations.models import Organisation
 from organisations.services import NEW_ORGANISATION
 
@@ -38,6 +39,20 @@ def _too_long(what):
 
 
 NUL_MESSAGE = "Remove the invisible control characters (NUL) from {what}"
+CONTROL_MESSAGE = (
+    "Remove the invisible control characters (such as escape codes or text direction marks) "
+    "from {what}"
+)
+NEWLINE_MESSAGE = "Keep {what} on one line"
+
+
+def _typing_messages(what):
+    """Messages for characters nobody means to type (core.text), naming the field."""
+    return {
+        "null_characters_not_allowed": NUL_MESSAGE.format(what=what),
+        "control_characters": CONTROL_MESSAGE.format(what=what),
+        "newline": NEWLINE_MESSAGE.format(what=what),
+    }
 
 
 class SubmitterForm(forms.ModelForm):
@@ -48,8 +63,9 @@ class SubmitterForm(forms.ModelForm):
         error_messages={
             "required": "Enter the name of your organisation",
             "max_length": _too_long("Organisation name"),
-            "null_characters_not_allowed": NUL_MESSAGE.format(what="the organisation name"),
+            **_typing_messages("the organisation name"),
         },
+        validators=[single_line],
         widget=forms.TextInput(attrs={"list": "known-organisations", "autocomplete": "off"}),
     )
     # The answer to "Did you mean Knightstone?": an organisation id, or "new".
@@ -89,21 +105,21 @@ class SubmitterForm(forms.ModelForm):
             "name": {
                 "required": "Enter your name",
                 "max_length": _too_long("Your name"),
-                "null_characters_not_allowed": NUL_MESSAGE.format(what="your name"),
+                **_typing_messages("your name"),
             },
             "email": {
                 "required": "Enter your email address",
                 "invalid": "Enter an email address in the right format, like name@example.org",
                 "max_length": _too_long("Email address"),
-                "null_characters_not_allowed": NUL_MESSAGE.format(what="your email address"),
+                **_typing_messages("your email address"),
             },
             "role": {
                 "max_length": _too_long("Job title or role"),
-                "null_characters_not_allowed": NUL_MESSAGE.format(what="your job title"),
+                **_typing_messages("your job title"),
             },
             "twitter": {
                 "max_length": _too_long("Twitter handle"),
-                "null_characters_not_allowed": NUL_MESSAGE.format(what="your Twitter handle"),
+                **_typing_messages("your Twitter handle"),
             },
         }
         widgets = {
@@ -218,9 +234,7 @@ class InnovationForm(forms.ModelForm):
             },
         }
         for name, field_messages in messages.items():
-            field_messages["null_characters_not_allowed"] = NUL_MESSAGE.format(
-                what=f"{which}'s {name}"
-            )
+            field_messages.update(_typing_messages(f"the {name} of {which}"))
             self.fields[name].error_messages.update(field_messages)
 
 

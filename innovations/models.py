@@ -11,6 +11,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from campaign.models import Campaign
+from core.text import multi_line, single_line
 from organisations.models import Organisation
 
 
@@ -31,10 +32,14 @@ class Submission(models.Model):
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="submissions"
     )
-    name = models.CharField("your name", max_length=100)
-    email = models.EmailField("email address", max_length=254)
-    role = models.CharField("job title or role", max_length=100, blank=True)
-    twitter = models.CharField("Twitter handle", max_length=16, blank=True)
+    name = models.CharField("your name", max_length=100, validators=[single_line])
+    email = models.EmailField("email address", max_length=254, validators=[single_line])
+    role = models.CharField(
+        "job title or role", max_length=100, blank=True, validators=[single_line]
+    )
+    twitter = models.CharField(
+        "Twitter handle", max_length=16, blank=True, validators=[single_line]
+    )
     # The thank-you page lives at /…/thanks/<receipt>/: not guessable, unlike the pk.
     receipt = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -81,10 +86,10 @@ class Innovation(models.Model):
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="innovations"
     )
-    title = models.CharField(max_length=200)
-    description = models.TextField(max_length=5000)
+    title = models.CharField(max_length=200, validators=[single_line])
+    description = models.TextField(max_length=5000, validators=[multi_line])
     theme = models.CharField(max_length=32, choices=Theme, default=Theme.OTHER)
-    link = models.URLField(max_length=500, blank=True)
+    link = models.URLField(max_length=500, blank=True, validators=[single_line])
     status = models.CharField(max_length=16, choices=Status, default=Status.PENDING)
     created_at = models.DateTimeField(default=timezone.now)
     moderated_at = models.DateTimeField(null=True, blank=True)

@@ -6,6 +6,8 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.text import slugify
 
+from core.text import single_line
+
 from .matching import match_key
 
 
@@ -31,10 +33,10 @@ class Organisation(models.Model):
         COMPANY = "company", "Company"
         OTHER = "other", "Other"
 
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[single_line])
     slug = models.SlugField(max_length=220, unique=True, blank=True)
     kind = models.CharField(max_length=32, choices=Kind, default=Kind.OTHER)
-    website = models.URLField(max_length=500, blank=True)
+    website = models.URLField(max_length=500, blank=True, validators=[single_line])
     match_key = models.CharField(max_length=200, editable=False, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -86,7 +88,7 @@ class Organisation(models.Model):
 
 class OrganisationAlias(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="aliases")
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[single_line])
     match_key = models.CharField(max_length=200, editable=False, db_index=True)
 
     class Meta:

@@ -6,6 +6,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from core.text import printable
 from innovations.forms import new_token
 from innovations.models import Innovation, Submission, Theme
 from organisations.models import Organisation, OrganisationAlias
@@ -122,5 +123,6 @@ def test_random_payloads_never_5xx_and_never_leave_partial_submissions(client, c
     ).exists()
     saved_text = Innovation.objects.values_list("title", "description", "link")
     assert not any("\x00" in value for row in saved_text for value in row)
+    assert not any(printable(value) != value for row in saved_text for value in row)
     assert not Innovation.objects.filter(link__istartswith="javascript").exists()
     assert Organisation.objects.filter(name="").count() == 0
