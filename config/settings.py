@@ -73,11 +73,12 @@ MIDDLEWARE = [
     # call by address).
     "config.health.HealthCheckMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A NUL in the query string or a form body that is not UTF-8: the 400 page.
+    "core.http.ReadableRequestMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     # ETags and 304 Not Modified for every page that may be cached (core.caching).
     "django.middleware.http.ConditionalGetMiddleware",
-    "core.http.FormEncodingMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

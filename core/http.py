@@ -1,9 +1,12 @@
 """What the site accepts in a request before any view sees it.
 
-`FormEncodingMiddleware`: a form body must be UTF-8. Django refuses a declared charset
-other than UTF-8 only when something reads `request.POST` (and the 400 handler used to
-read it again, answering 500); bytes that are not UTF-8 it quietly turns into "�". Here
-both are a 400 page before the CSRF check, the views or django-axes read the form.
+`ReadableRequestMiddleware` answers the 400 page for:
+- a NUL character in the query string (`?title=%00`): PostgreSQL cannot hold one in a
+  query parameter, so any filter or search using it was a 500 (DataError);
+- a form body that is not UTF-8. Django refuses a declared charset other than UTF-8 only
+  when something reads `request.POST` (and the 400 handler used to read it again,
+  answering 500); bytes that are not UTF-8 it quietly turns into "�". Here both are
+  refused before the CSRF check, the views or django-axes read the form.
 """
 
 from urllib.parse import unquote_to_bytes
@@ -28,13 +31,22 @@ def form_body_problem(request) -> str | None:
     return None
 
 
-class FormEncodingMiddleware:
-    """Place it before CsrfViewMiddleware (the first to read a form)."""
+def has_nul_in_query(request) -> bool:
+    return "%00" in request.META.get("QUERY_STRING", "") and any(
+        "\x00" in key or any("\x00" in value for value in values)
+        for key, values in request.GET.lists()
+    )
+
+
+class ReadableRequestMiddleware:
+    """Place it before the cached-page middleware and CsrfViewMiddleware."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        if has_nul_in_query(request):
+            raise BadRequest("a NUL character in the query string")
         if request.method not in ("GET", "HEAD") and (problem := form_body_problem(request)):
             raise BadRequest(problem)
         return self.get_response(request)

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count, Q
 from django.forms.models import BaseInlineFormSet
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -37,13 +38,35 @@ class InnovationInlineFormSet(BaseInlineFormSet):
         form.instance.organisation_id = self.instance.organisation_id
         return form
 
+    def save_new(self, form, commit=True):
+        # Received when the submission was, as for one sent through the form.
+        form.instance.created_at = self.instance.created_at
+        return super().save_new(form, commit=commit)
+
 
 class InnovationInline(admin.TabularInline):
+    """The innovations of a submission. On the add page, complete ones: an organiser records
+    innovations that reached them by email there, with who sent them, from which
+    organisation, to which campaign (the add page of an innovation leads here)."""
+
     model = Innovation
     formset = InnovationInlineFormSet
-    fields = ["title", "theme", "status"]
-    extra = 0
     show_change_link = True
+    formfield_overrides = {
+        models.URLField: {"assume_scheme": "https"},
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 40})},
+    }
+
+    extra = 0
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["title", "description", "theme", "link", "status"]
+        return ["title", "theme", "status"]
+
+    def get_min_num(self, request, obj=None, **kwargs):
+        # A submission is at least one innovation: the add page shows one, required.
+        return 1 if obj is None else 0
 
 
 @admin.register(Submission)
@@ -60,17 +83,22 @@ class SubmissionAdmin(admin.ModelAdmin):
     # marks the campaign changed on commit, so no cached page goes stale.
 
     def save_formset(self, request, form, formset, change):
-        # A status changed in the inline is a moderation, recorded as on the innovation's page:
-        # the rest is saved first with the old status, then the status is moderated.
+        # A status changed in the inline (or a new innovation recorded as approved or
+        # rejected) is a moderation, recorded as on the innovation's page: the rest is saved
+        # first with the status it had, then the status is moderated.
         moderations = []
         for inline_form in formset.forms:
-            if inline_form.instance.pk and "status" in inline_form.changed_data:
-                moderations.append((inline_form.instance.pk, inline_form.instance.status))
-                inline_form.instance.status = inline_form.initial["status"]
+            if "status" in inline_form.changed_data and inline_form not in formset.deleted_forms:
+                moderations.append((inline_form, inline_form.instance.status))
+                inline_form.instance.status = inline_form.get_initial_for_field(
+                    inline_form.fields["status"], "status"
+                )
         super().save_formset(request, form, formset, change)
-        for pk, status in moderations:
+        for inline_form, status in moderations:
             innovation_moderate(
-                innovations=Innovation.objects.filter(pk=pk), status=status, user=request.user
+                innovations=Innovation.objects.filter(pk=inline_form.instance.pk),
+                status=status,
+                user=request.user,
             )
 
     def save_related(self, request, form, formsets, change):
@@ -258,6 +286,21 @@ class InnovationAdmin(SimpleHistoryAdmin):
         "moderated_at",
         "moderated_by",
     ]
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """An innovation is recorded with its submission (who sent it, from which organisation,
+        to which campaign): "Add innovation" leads to the submission's add page."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        submission_admin = self.admin_site._registry[Submission]
+        if not submission_admin.has_add_permission(request):
+            raise PermissionDenied
+        messages.info(
+            request,
+            "Record an innovation with the submission it came in: who sent it, their "
+            "organisation and the campaign, then the innovation itself below.",
+        )
+        return HttpResponseRedirect(reverse("admin:innovations_submission_add"))
 
     def get_historical_record_context_helper(self, request, historical_record):
         return HistoryWords(self.model, historical_record)
