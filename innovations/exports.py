@@ -1,12 +1,15 @@
 """The collated list as CSV (for spreadsheets) and JSON (for programs), streamed.
 
 Both stream rows straight from a database iterator: a campaign of 100,000
-innovations never sits in memory as one string. Neither includes the
+innovations never sits in memory as one string. The first row is read before the
+response starts (`_started`), so a database that fails is the 503 page, not a 200
+that breaks off halfway. Neither includes the
 submitter's name, email, role or Twitter handle: those are personal data,
 kept for the organiser (in admin), never published.
 """
 
 import csv
+import itertools
 import json
 
 from django.http import StreamingHttpResponse
@@ -58,9 +61,17 @@ def csv_lines(campaign, rows):
         )
 
 
+def _started(rows):
+    """The rows, with the query already run: a database error is raised here, in the view,
+    while a status can still be chosen, rather than after the 200 has been sent."""
+    rows = iter(rows)
+    first = next(rows, None)
+    return rows if first is None else itertools.chain([first], rows)
+
+
 def export_csv(request, campaign, theme="", words=()):
     response = StreamingHttpResponse(
-        csv_lines(campaign, export_rows(campaign, theme=theme, words=words)),
+        csv_lines(campaign, _started(export_rows(campaign, theme=theme, words=words))),
         content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="{campaign.slug}-innovations.csv"'
@@ -107,7 +118,7 @@ def json_chunks(campaign, rows):
 
 def export_json(request, campaign, theme="", words=()):
     response = StreamingHttpResponse(
-        json_chunks(campaign, export_rows(campaign, theme=theme, words=words)),
+        json_chunks(campaign, _started(export_rows(campaign, theme=theme, words=words))),
         content_type="application/json; charset=utf-8",
     )
     response["Content-Disposition"] = f'inline; filename="{campaign.slug}-innovations.json"'

@@ -12,7 +12,7 @@ import tracemalloc
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import OperationalError, connection
 from django.http import StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -110,3 +110,21 @@ def test_export_memory_is_a_chunk_of_rows_not_the_whole_campaign(client):
     # Streamed, the rows are read in chunks (2,000 at a time, 2 chunks at once at most):
     # well under what holding the whole campaign takes, and it stays so as campaigns grow.
     assert streamed_peak_bytes < 0.5 * all_rows_peak
+
+
+@pytest.mark.parametrize("name", ["export_csv", "export_json"])
+def test_export_answers_503_when_the_database_fails_before_any_byte_is_sent(client, name):
+    campaign, _approved = load("outage-export", 50)
+    export(client, campaign, name)  # the campaign lookup is cached; now the rows fail
+
+    def outage(execute, sql, params, many, context):
+        if "innovations_innovation" in sql:
+            raise OperationalError("server closed the connection unexpectedly")
+        return execute(sql, params, many, context)
+
+    client.raise_request_exception = False  # answered by the site's error handler
+    with connection.execute_wrapper(outage):
+        response = export(client, campaign, name)
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    assert b"try again" in response.content.lower()
