@@ -345,3 +345,7 @@ LOGGING = {
 # minutes); "0" or empty turns the limit off (the benchmark needs that). Read when a
 # submission arrives, so tests can override it.
 SUBMISSION_RATE_LIMIT = os.environ.get("SUBMISSION_RATE_LIMIT", "10/600")
+
+# Receipt emails one address may get per hour ("0" turns the limit off): anyone can type
+# anyone's address into the form. See innovations/receipts.py.
+RECEIPT_EMAILS_PER_HOUR = int(os.environ.get("RECEIPT_EMAILS_PER_HOUR", "3"))

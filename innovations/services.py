@@ -4,11 +4,8 @@ import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
-from django.urls import reverse
 from simple_history.utils import bulk_update_with_history
 
 from campaign.models import Campaign
@@ -17,6 +14,7 @@ from core.timewords import when_words
 from organisations.services import organisation_resolve
 
 from .models import Innovation, Submission
+from .receipts import receipt_send
 
 
 class CampaignClosed(Exception):
@@ -83,30 +81,8 @@ def submission_create(
         innovation.save()
         saved.append(innovation)
     transaction.on_commit(lambda: mark_changed(campaign.pk), robust=True)
-    transaction.on_commit(lambda: _send_confirmation(submission, saved), robust=True)
+    transaction.on_commit(lambda: receipt_send(submission, saved), robust=True)
     return submission
-
-
-def _send_confirmation(submission: Submission, innovations: list[Innovation]) -> None:
-    campaign = submission.campaign
-    count = len(innovations)
-    url = settings.SITE_URL + reverse(
-        "innovations:thanks", kwargs={"slug": campaign.slug, "receipt": submission.receipt}
-    )
-    titles = "\n".join(f"- {innovation.title}" for innovation in innovations)
-    noun = "innovation" if count == 1 else "innovations"
-    send_mail(
-        subject=f"Thank you: {count} {noun} received for {campaign.title}",
-        message=(
-            f"Hello {submission.name},\n\n"
-            f"Thank you for sharing {count} {noun} from {submission.organisation.name} "
-            f"with {campaign.title}:\n\n{titles}\n\n"
-            "The organiser reads every one before it appears on the public list.\n"
-            f"What you sent: {url}\n"
-        ),
-        from_email=None,
-        recipient_list=[submission.email],
-    )
 
 
 @transaction.atomic

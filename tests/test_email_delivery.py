@@ -2,13 +2,16 @@
 stranger's text, and not too many to one address."""
 
 import logging
+from datetime import timedelta
+from unittest import mock
 
 import pytest
+import time_machine
 from django.core import mail
 
 from core.mail import UnsentEmailBackend
 from tests.factories import make_campaign
-from tests.submitting import payload, submit_url
+from tests.submitting import innovation, payload, submit_url
 from tests.test_security import STRONG_KEY, run_manage
 
 pytestmark = pytest.mark.django_db
@@ -59,3 +62,78 @@ def test_production_without_email_host_logs_only_that_an_email_was_not_sent(
 def test_the_unsent_backend_sends_nothing():
     message = mail.EmailMessage("Subject", "Body", to=["someone@example.org"])
     assert UnsentEmailBackend().send_messages([message]) == 0
+
+
+# --- the receipt -------------------------------------------------------------------
+
+
+def _send(client, campaign, callbacks, **fields):
+    with callbacks(execute=True):
+        return client.post(submit_url(campaign), payload(**fields))
+
+
+def test_the_receipt_quotes_only_the_titles(client, django_capture_on_commit_callbacks):
+    campaign = make_campaign(title="140 innovations in 140 hours")
+    long_title = "Reverse mentoring " + "x" * 150
+    data = payload(
+        innovation(1, title="Repairs by text"),
+        innovation(2, title=long_title, description="Secret words in the description"),
+        name="Asha Patel",
+        role="Head of verification",
+        organisation="Totally Legit Bank",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(submit_url(campaign), data).status_code == 303
+    (receipt,) = mail.outbox
+    assert receipt.to == ["asha@example.org"]
+    assert receipt.subject == "Thank you: 2 innovations received for 140 innovations in 140 hours"
+    assert "- Repairs by text\n" in receipt.body
+    assert "- Reverse mentoring xxx" in receipt.body
+    assert long_title not in receipt.body  # shortened, with an ellipsis
+    for typed in ("Asha", "Head of verification", "Totally Legit Bank", "Secret words"):
+        assert typed not in receipt.body
+        assert typed not in receipt.subject
+
+
+def test_a_name_with_a_paragraph_in_it_is_refused_and_nothing_is_sent(
+    client, django_capture_on_commit_callbacks
+):
+    campaign = make_campaign()
+    phishing = "Customer Services.\n\nYour account is locked, verify at https://phish.example/login"
+    response = _send(client, campaign, django_capture_on_commit_callbacks, name=phishing)
+    assert response.status_code == 400
+    assert "Keep your name on one line" in response.content.decode()
+    assert mail.outbox == []
+
+
+def test_an_address_gets_at_most_three_receipts_an_hour(
+    client, caplog, django_capture_on_commit_callbacks
+):
+    campaign = make_campaign()
+    with caplog.at_level(logging.INFO):
+        for _ in range(5):
+            response = _send(
+                client, campaign, django_capture_on_commit_callbacks, email="Victim@Example.org"
+            )
+            assert response.status_code == 303  # every submission is saved
+    assert len(mail.outbox) == 3
+    limited = [r.getMessage() for r in caplog.records if "receipt-limit" in r.getMessage()]
+    assert len(limited) == 2
+    assert not any("victim" in line.lower() for line in limited)
+    # Another address is not affected, and an hour later the first gets receipts again.
+    _send(client, campaign, django_capture_on_commit_callbacks, email="other@example.org")
+    assert len(mail.outbox) == 4
+    with time_machine.travel(timedelta(hours=1, minutes=1)):
+        _send(client, campaign, django_capture_on_commit_callbacks, email="victim@example.org")
+    assert len(mail.outbox) == 5
+
+
+def test_the_receipt_is_sent_when_the_cache_fails(client, django_capture_on_commit_callbacks):
+    campaign = make_campaign()
+    # Only the receipt's counter fails here: the rest of the site's cache use is the
+    # subject of the caching tests.
+    broken = mock.Mock(**{"add.side_effect": ConnectionError("cache down")})
+    with mock.patch("innovations.receipts.cache", broken):
+        response = _send(client, campaign, django_capture_on_commit_callbacks)
+    assert response.status_code == 303
+    assert len(mail.outbox) == 1
