@@ -297,16 +297,18 @@ TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 # The admin lives at ADMIN_URL (config/urls.py), e.g. "organisers-7f3k/".
 ADMIN_URL = os.environ.get("ADMIN_URL", "admin/").strip("/") + "/"
 
-# django-axes: lock out an account, and separately an address, after repeated failed
-# sign-ins, for an hour. Attempts are stored in the database, so every worker and
-# every app server sees them.
+# django-axes: after repeated failed sign-ins, lock the username from that address (not
+# from everywhere: a stranger must not be able to lock the organiser out), and lock an
+# address that tries many usernames; for an hour. See core/lockout.py. Attempts are stored
+# in the database, so every worker and every app server sees them.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "1"))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = "core.lockout.lockout_parameters"
+AXES_ADDRESS_USERNAME_LIMIT = int(os.environ.get("AXES_ADDRESS_USERNAME_LIMIT", "10"))
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "core.clientip.client_ip"
 AXES_LOCKOUT_TEMPLATE = "lockout.html"

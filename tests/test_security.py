@@ -255,35 +255,66 @@ def sign_in(client, username, password, ip="10.0.0.1", **extra):
     )
 
 
-def test_five_wrong_passwords_lock_the_account_for_an_hour(client, organiser, axes_on):
-    for attempt in range(4):
-        response = sign_in(client, "organiser", "wrong", ip=f"10.0.0.{attempt + 1}")
+def test_five_wrong_passwords_lock_that_username_from_that_address_for_an_hour(
+    client, organiser, axes_on
+):
+    for _attempt in range(4):
+        response = sign_in(client, "organiser", "wrong", ip="203.0.113.7")
         assert response.status_code == 200  # the login form again, with its error
-    response = sign_in(client, "organiser", "wrong", ip="10.0.0.5")
+    response = sign_in(client, "organiser", "wrong", ip="203.0.113.7")
     assert response.status_code == 429
     assert b"Too many failed sign-ins" in response.content
     assert b"1 hour" in response.content
 
-    # Even the right password, from a new address, is refused during the cool-off...
-    assert sign_in(client, "organiser", "right-password", ip="10.9.9.9").status_code == 429
+    # Even the right password is refused from that address during the cool-off...
+    assert sign_in(client, "organiser", "right-password", ip="203.0.113.7").status_code == 429
     # ...and accepted once it is over.
     with time_machine.travel(timedelta(hours=1, minutes=1)):
-        response = sign_in(client, "organiser", "right-password", ip="10.9.9.9")
+        response = sign_in(client, "organiser", "right-password", ip="203.0.113.7")
     assert response.status_code == 302
     assert response["Location"] == "/admin/"
 
 
-def test_five_failures_from_one_address_lock_that_address(client, organiser, axes_on):
-    for n in range(5):
-        response = sign_in(client, f"guess{n}", "wrong", ip="203.0.113.7")
+def test_a_stranger_cannot_lock_the_organiser_out_from_other_addresses(client, organiser, axes_on):
+    for _attempt in range(5):
+        sign_in(client, "organiser", "wrong", ip="203.0.113.7")  # address A
+    assert sign_in(client, "organiser", "right-password", ip="203.0.113.7").status_code == 429
+    response = sign_in(client, "organiser", "right-password", ip="198.51.100.1")  # address B
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/"
+
+
+def test_a_moderators_failures_do_not_lock_colleagues_at_the_same_office(
+    client, organiser, axes_on
+):
+    User.objects.create_user("moderator", password="moderator-password", is_staff=True)
+    office = "192.0.2.10"  # everyone at the housing association shares it
+    for _attempt in range(5):
+        sign_in(client, "moderator", "wrong", ip=office)
+    assert sign_in(client, "moderator", "moderator-password", ip=office).status_code == 429
+    response = sign_in(client, "organiser", "right-password", ip=office)
+    assert response.status_code == 302
+
+
+def test_an_address_trying_many_usernames_is_locked_for_every_username(
+    client, organiser, axes_on, settings
+):
+    assert settings.AXES_ADDRESS_USERNAME_LIMIT == 10
+    for n in range(9):
+        sign_in(client, f"guess{n}", "wrong", ip="203.0.113.7")
+    # Nine different usernames: still mistakes, perhaps; the organiser can sign in.
+    assert sign_in(client, "organiser", "right-password", ip="203.0.113.7").status_code == 302
+    client.logout()
+    response = sign_in(client, "guess9", "wrong", ip="203.0.113.7")
     assert response.status_code == 429
     assert sign_in(client, "organiser", "right-password", ip="203.0.113.7").status_code == 429
+    # Only that address.
     assert sign_in(client, "organiser", "right-password", ip="198.51.100.1").status_code == 302
 
 
 def test_lockout_uses_the_address_the_trusted_proxy_saw(client, organiser, axes_on, settings):
     settings.TRUSTED_PROXY_COUNT = 1
-    for n in range(5):
+    for n in range(10):
         sign_in(client, f"guess{n}", "wrong", ip="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.7")
     locked = sign_in(
         client, "organiser", "right-password", ip="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.7"
