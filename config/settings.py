@@ -312,6 +312,8 @@ AXES_ADDRESS_USERNAME_LIMIT = int(os.environ.get("AXES_ADDRESS_USERNAME_LIMIT", 
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "core.clientip.client_ip"
 AXES_LOCKOUT_TEMPLATE = "lockout.html"
+# Staff can reset a forgotten password by email (core/passwords.py); the link lasts a day.
+PASSWORD_RESET_TIMEOUT = 24 * 60 * 60
 AXES_VERBOSE = False
 
 

@@ -7,6 +7,7 @@ from django.utils.functional import lazy
 from django.views.generic import RedirectView
 
 from config import health
+from core import passwords
 from innovations.urls import campaign_patterns, organisation_patterns, submission_patterns
 
 urlpatterns = [
@@ -15,6 +16,7 @@ urlpatterns = [
     path("", include((organisation_patterns, "organisations"))),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    *passwords.urlpatterns(settings.ADMIN_URL),
     path(settings.ADMIN_URL, admin.site.urls),
     # Browsers ask for /favicon.ico where a document names no icon (feeds, SVGs, JSON).
     path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("img/favicon.svg"))),

@@ -1,0 +1,73 @@
+"""Password reset by email for staff: Django's own views, in the admin's design.
+
+A forgotten password, or an organiser locked out by failed sign-ins, is not a dead end:
+"Forgotten your password?" on the admin sign-in page sends a one-time link (through the
+normal mail path, so it needs EMAIL_HOST in production). Only active staff accounts with
+an email address get one; the page says the same whatever address is typed, so it does not
+tell strangers which addresses have accounts. Choosing a new password also lifts that
+account's sign-in lockout.
+"""
+
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import PasswordResetForm
+from django.urls import path, reverse_lazy
+
+
+class StaffPasswordResetForm(PasswordResetForm):
+    def get_users(self, email):
+        return (user for user in super().get_users(email) if user.is_staff)
+
+
+class StaffPasswordResetView(auth_views.PasswordResetView):
+    form_class = StaffPasswordResetForm
+    email_template_name = "registration/staff_password_reset_email.txt"
+    subject_template_name = "registration/staff_password_reset_subject.txt"
+    success_url = reverse_lazy("password_reset_done")
+
+    def form_valid(self, form):
+        # Links point at the site's own address (SITE_URL), never the request's Host header.
+        site = urlsplit(settings.SITE_URL)
+        self.domain_override = site.netloc
+        self.extra_email_context = {"site_url": settings.SITE_URL, "site_name": settings.SITE_NAME}
+        return super().form_valid(form)
+
+
+class StaffPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    success_url = reverse_lazy("password_reset_complete")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        from axes.utils import reset
+
+        reset(username=form.user.get_username())
+        return response
+
+
+def urlpatterns(prefix: str):
+    """The four pages, under the admin's URL (before admin.site.urls, whose catch-all
+    would answer 404)."""
+    return [
+        path(
+            f"{prefix}password_reset/",
+            StaffPasswordResetView.as_view(),
+            name="admin_password_reset",
+        ),
+        path(
+            f"{prefix}password_reset/done/",
+            auth_views.PasswordResetDoneView.as_view(),
+            name="password_reset_done",
+        ),
+        path(
+            f"{prefix}reset/<uidb64>/<token>/",
+            StaffPasswordResetConfirmView.as_view(),
+            name="password_reset_confirm",
+        ),
+        path(
+            f"{prefix}reset/done/",
+            auth_views.PasswordResetCompleteView.as_view(),
+            name="password_reset_complete",
+        ),
+    ]
