@@ -20,6 +20,7 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 
 from core.caching import cache_available
+from core.http import reading
 
 logger = logging.getLogger("config.health")
 
@@ -44,6 +45,7 @@ def _report():
 
 
 @never_cache
+@reading
 def healthz(request):
     database, cache = _report()
     if not database:
@@ -52,6 +54,7 @@ def healthz(request):
 
 
 @never_cache
+@reading
 def readyz(request):
     database, cache = _report()
     ready = database and cache == "ok"

@@ -66,6 +66,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Request id and timing first, so the log line covers everything below.
     "config.middleware.RequestIdMiddleware",
+    # HEAD: headers only, whoever answered (see core/http.py).
+    "core.http.HeadMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "config.middleware.SecurityHeadersMiddleware",
@@ -79,6 +81,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     # ETags and 304 Not Modified for every page that may be cached (core.caching).
     "django.middleware.http.ConditionalGetMiddleware",
+    "core.http.AllowedMethodsMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

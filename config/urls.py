@@ -8,6 +8,7 @@ from django.views.generic import RedirectView
 
 from config import health
 from core import passwords
+from core.http import reading
 from innovations.urls import campaign_patterns, organisation_patterns, submission_patterns
 
 urlpatterns = [
@@ -19,7 +20,7 @@ urlpatterns = [
     *passwords.urlpatterns(settings.ADMIN_URL),
     path(settings.ADMIN_URL, admin.site.urls),
     # Browsers ask for /favicon.ico where a document names no icon (feeds, SVGs, JSON).
-    path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("img/favicon.svg"))),
+    path("favicon.ico", reading(RedirectView.as_view(url=lazy(static, str)("img/favicon.svg")))),
 ]
 
 if apps.is_installed("dev"):

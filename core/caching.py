@@ -40,7 +40,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils.cache import patch_cache_control
-from django.views.decorators.http import require_safe
+
+from .http import reading
 
 logger = logging.getLogger(__name__)
 
@@ -181,6 +182,6 @@ def public_page(name, params=()):
                 cache_call("set", lambda: cache.set(key, entry, TIMEOUT))
             return _shared_for_a_moment(response)
 
-        return require_safe(wrapped)
+        return reading(wrapped)
 
     return decorator

@@ -8,10 +8,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
-from django.views.decorators.http import require_safe
 
 from campaign.models import Campaign
 from core.caching import cached, public_page
+from core.http import reading
 from core.links import absolute_url
 from core.security import allow_framing
 from core.timewords import when_words
@@ -26,7 +26,7 @@ LATEST = 6
 ORGANISATION_PAGE_SIZE = 60
 
 
-@require_safe
+@reading
 def home(request):
     """The site root goes to the open campaign, or the most recent one."""
     campaign = Campaign.objects.current()
@@ -182,12 +182,12 @@ def _export(request, slug, export):
     return export(request, campaign, theme=theme, words=words)
 
 
-@require_safe
+@reading
 def export_csv(request, slug):
     return _export(request, slug, exports.export_csv)
 
 
-@require_safe
+@reading
 def export_json(request, slug):
     return _export(request, slug, exports.export_json)
 

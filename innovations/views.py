@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from campaign.models import Campaign
 from core.caching import cached
 from core.clientip import client_ip
+from core.http import form_page, reading
 from core.timewords import minutes_words
 from organisations.models import Organisation
 from organisations.services import OrganisationNotConfirmed
@@ -113,6 +114,7 @@ def _closed_page(request, campaign, *, status=200, typed=None):
 
 
 @never_cache
+@form_page
 def submit(request, slug):
     """GET: the form while the campaign is open, else when it opens or that it closed.
 
@@ -208,6 +210,7 @@ def _add_another(request, campaign):
 
 
 @never_cache
+@reading
 def thanks(request, slug, receipt):
     """What was received, the new tally, and a share link. The URL is the receipt."""
     submission = get_object_or_404(

@@ -117,3 +117,30 @@ def test_each_instance_can_name_its_own_control_socket(sqlite_env, tmp_path):
                 break
             time.sleep(0.1)
         assert all(path.exists() for path in sockets)
+
+
+def test_head_gets_no_body_other_methods_405_and_gunicorn_logs_no_warning(sqlite_env, tmp_path):
+    log_path = tmp_path / "head.log"
+    paths = [
+        "/campaigns/",
+        "/campaigns/140in140-2014/",
+        "/campaigns/140in140-2014/innovations/",
+        "/campaigns/140in140-2014/feed/",
+        "/campaigns/140in140-2014/export.csv",
+        "/campaigns/140in140-2014/export.json",
+        "/campaigns/140in140-2014/submit/",
+        "/healthz",
+        "/no-such-page/",
+    ]
+    with gunicorn(sqlite_env, log_path) as port:
+        for path in paths:
+            for _ in range(2):  # a miss, then a cached hit
+                status, body, _response = _request(port, "HEAD", path)
+                assert status in (200, 404), (path, status)
+                assert body == b"", path
+        # Production settings (CSRF checked): other methods are a 405, not the page or a 403.
+        for path in paths[:-1]:
+            for method in ("OPTIONS", "TRACE", "PUT", "DELETE"):
+                status, body, _response = _request(port, method, path)
+                assert status == 405, (path, method, status)
+    assert "body bytes" not in log_path.read_text()
