@@ -154,6 +154,9 @@ def assert_strict_headers(response):
 def test_every_public_page_sends_the_strict_headers(client, demo, page):
     innovation = Innovation.objects.public().filter(campaign__slug="140in140-2014").first()
     response = client.get(page.format(innovation=innovation.pk))
+    if response.streaming:  # read and close an export, as a server would (its cursor with it)
+        b"".join(response.streaming_content)
+        response.close()
     assert response.status_code in (200, 302, 404)
     assert_strict_headers(response)
     if page != "/healthz":  # JSON, answered before the framing middleware; CSP covers it
