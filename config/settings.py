@@ -317,6 +317,7 @@ AXES_CLIENT_IP_CALLABLE = "core.clientip.client_ip"
 AXES_LOCKOUT_TEMPLATE = "lockout.html"
 # Staff can reset a forgotten password by email (core/passwords.py); the link lasts a day.
 PASSWORD_RESET_TIMEOUT = 24 * 60 * 60
+PASSWORD_RESET_EMAILS_PER_HOUR = 3
 AXES_VERBOSE = False
 
 

@@ -4,10 +4,12 @@ A forgotten password, or an organiser locked out by failed sign-ins, is not a de
 "Forgotten your password?" on the admin sign-in page sends a one-time link (through the
 normal mail path, so it needs EMAIL_HOST in production). Only active staff accounts with
 an email address get one; the page says the same whatever address is typed, so it does not
-tell strangers which addresses have accounts. Choosing a new password also lifts that
-account's sign-in lockout.
+tell strangers which addresses have accounts, and one address gets at most
+`PASSWORD_RESET_EMAILS_PER_HOUR` (3) such emails an hour, so the form cannot fill an
+organiser's inbox. Choosing a new password also lifts that account's sign-in lockout.
 """
 
+import logging
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -15,10 +17,37 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordResetForm
 from django.urls import path, reverse_lazy
 
+from .limits import address_key, count
+
+logger = logging.getLogger("core.mail")
+HOUR = 60 * 60
+
 
 class StaffPasswordResetForm(PasswordResetForm):
     def get_users(self, email):
         return (user for user in super().get_users(email) if user.is_staff)
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        sent = count(address_key("password-resets", to_email), HOUR)
+        if sent is not None and sent > settings.PASSWORD_RESET_EMAILS_PER_HOUR:
+            logger.warning("password reset email not sent: reason=reset-limit")
+            return
+        super().send_mail(
+            subject_template_name,
+            email_template_name,
+            context,
+            from_email,
+            to_email,
+            html_email_template_name,
+        )
 
 
 class StaffPasswordResetView(auth_views.PasswordResetView):

@@ -9,14 +9,13 @@ missing receipt is worse than an extra one). A receipt over the limit is not sen
 log says so without the address.
 """
 
-import hashlib
 import logging
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.mail import send_mail
 from django.urls import reverse
 
+from core.limits import address_key, count
 from core.text import printable
 
 logger = logging.getLogger("innovations.submissions")
@@ -35,19 +34,8 @@ def receipt_allowed(email: str) -> bool:
     limit = settings.RECEIPT_EMAILS_PER_HOUR
     if limit <= 0:
         return True
-    digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()
-    key = f"receipts:{digest}"
-    try:
-        cache.add(key, 0, timeout=HOUR)
-        try:
-            sent = cache.incr(key)
-        except ValueError:  # expired between add and incr: a new hour
-            cache.add(key, 1, timeout=HOUR)
-            sent = 1
-    except Exception:  # the cache is down: send rather than lose the receipt
-        logger.warning("receipt limit unavailable: cache error", exc_info=True)
-        return True
-    return sent <= limit
+    sent = count(address_key("receipts", email), HOUR)
+    return sent is None or sent <= limit  # None: the cache is down, send the receipt
 
 
 def receipt_send(submission, innovations) -> bool:

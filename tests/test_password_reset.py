@@ -94,3 +94,10 @@ def test_no_email_for_unknown_addresses_or_accounts_that_are_not_staff(client, o
     response = client.post(RESET, {"email": email})
     assert response.status_code == 302  # the same answer: no hint which addresses exist
     assert mail.outbox == []
+
+
+def test_one_address_gets_at_most_three_reset_emails_an_hour(client, organiser, caplog):
+    for _attempt in range(5):
+        assert client.post(RESET, {"email": "organiser@example.org"}).status_code == 302
+    assert len(mail.outbox) == 3
+    assert "organiser@example.org" not in caplog.text
