@@ -1,6 +1,6 @@
 from django import forms
 
-from .models import DEFAULT_LENGTH_HOURS, Campaign, closing_time
+from .models import DEFAULT_LENGTH_HOURS, Campaign, bare_hashtag, closing_time
 
 
 class CampaignScheduleForm(forms.ModelForm):
@@ -26,6 +26,9 @@ class CampaignScheduleForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["length_hours"].initial = round(self.instance.length_hours)
+
+    def clean_hashtag(self):
+        return bare_hashtag(self.cleaned_data["hashtag"])
 
     def clean(self):
         cleaned = super().clean()

@@ -33,6 +33,11 @@ def badge_text(campaign, tally, at=None):
     return f"{count} · closed"
 
 
+# The value's colour says the status at a glance: the accent red only while it is open.
+# White text on each is at least 4.5:1.
+FILLS = {"open": "#b3261e", "upcoming": "#36454f", "closed": "#4d4d4d"}
+
+
 def badge_context(campaign, tally, at=None):
     label = f"#{campaign.hashtag}" if campaign.hashtag else campaign.title[:30]
     value = badge_text(campaign, tally, at)
@@ -40,6 +45,7 @@ def badge_context(campaign, tally, at=None):
     value_width = round(len(value) * CHAR_WIDTH + PADDING * 2)
     return {
         "label": label,
+        "fill": FILLS[campaign.status(at)],
         "value": value,
         "height": HEIGHT,
         "label_width": label_width,
