@@ -5,7 +5,7 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -66,6 +66,18 @@ class InnovationQuerySet(models.QuerySet):
     def counted(self):
         """What the tally counts: everything received that was not rejected."""
         return self.filter(Innovation.counted_filter())
+
+
+def public_organisations():
+    """Organisations the public may see: only those with an approved innovation.
+
+    A new organisation arrives with a pending submission, its name typed by anyone:
+    until the organiser approves one of its innovations it is in no datalist, no list
+    and no page (its page is a 404).
+    """
+    return Organisation.objects.filter(
+        Exists(Innovation.objects.public().filter(organisation=OuterRef("pk")))
+    )
 
 
 class Innovation(models.Model):

@@ -15,11 +15,10 @@ from core.caching import cached, public_page
 from core.links import absolute_url
 from core.security import allow_framing
 from core.timewords import when_words
-from organisations.models import Organisation
 
 from . import badges, charts, collated, exports
 from .feeds import CampaignFeed
-from .models import Innovation
+from .models import Innovation, public_organisations
 from .tally import as_of_sentence, cached_tally, campaigns_with_counts
 
 LATEST = 6
@@ -239,7 +238,7 @@ def embed(request, slug):
 @public_page("organisation", params=("page",))
 def organisation_detail(request, slug):
     """An organisation's published innovations across every campaign, newest campaign first."""
-    organisation = get_object_or_404(Organisation, slug=slug)
+    organisation = get_object_or_404(public_organisations(), slug=slug)
     innovations = (
         Innovation.objects.public()
         .filter(organisation=organisation)

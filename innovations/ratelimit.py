@@ -46,9 +46,7 @@ def parse_rate(text: str, *, name: str = "SUBMISSION_RATE_LIMIT") -> tuple[int, 
 
 def _limits(address: str, email: str):
     """(cache key, allowed, window seconds) for each limit that is on."""
-    sender = parse_rate(
-        settings.SUBMISSION_SENDER_RATE_LIMIT, name="SUBMISSION_SENDER_RATE_LIMIT"
-    )
+    sender = parse_rate(settings.SUBMISSION_SENDER_RATE_LIMIT, name="SUBMISSION_SENDER_RATE_LIMIT")
     network = parse_rate(settings.SUBMISSION_RATE_LIMIT, name="SUBMISSION_RATE_LIMIT")
     limits = []
     if sender is not None:

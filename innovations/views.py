@@ -18,7 +18,6 @@ from campaign.models import Campaign
 from core.caching import cache_call, cached
 from core.clientip import client_ip
 from core.timewords import clock_words, minutes_words
-from organisations.models import Organisation
 from organisations.services import OrganisationNotConfirmed
 
 from .forms import (
@@ -30,7 +29,7 @@ from .forms import (
     read_token,
     typed_innovations,
 )
-from .models import Submission
+from .models import Submission, public_organisations
 from .ratelimit import innovations_reserve
 from .services import CampaignClosed, submission_create
 from .tally import cached_tally
@@ -82,7 +81,8 @@ def _repeat_of_earlier(request, campaign, receipt):
 
 
 def _organisation_names():
-    return list(Organisation.objects.order_by("name").values_list("name", flat=True))
+    """The form's <datalist>: only organisations the public may see (one approved innovation)."""
+    return list(public_organisations().order_by("name").values_list("name", flat=True))
 
 
 def _form_page(

@@ -180,6 +180,6 @@ def test_the_429_page_keeps_everything_typed_and_says_when_to_try_again(client, 
     assert 'value="Head of repairs"' in html
     assert 'value="asha@example.org"' in html
     assert f'name="token" value="{typed["token"]}"' in html
-    assert response["Cache-Control"].startswith("max-age=0") or "no-store" in response[
-        "Cache-Control"
-    ]
+    assert (
+        response["Cache-Control"].startswith("max-age=0") or "no-store" in response["Cache-Control"]
+    )
