@@ -1,8 +1,11 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+
+from core.timewords import when_words
 
 from .forms import CampaignScheduleForm
 from .models import Campaign
-from .services import campaign_delete, campaign_save
+from .services import campaign_close_now, campaign_delete, campaign_save
 
 
 @admin.register(Campaign)
@@ -17,6 +20,22 @@ class CampaignAdmin(admin.ModelAdmin):
     readonly_fields = ["closes_at"]
     prepopulated_fields = {"slug": ["title"]}
     date_hierarchy = "opens_at"
+    actions = ["close_now"]
+
+    @admin.action(description="Close now (the closing time becomes this moment)")
+    def close_now(self, request, queryset):
+        closed = []
+        for campaign in queryset.order_by("opens_at"):
+            try:
+                closed.append(campaign_close_now(campaign=campaign))
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.WARNING)
+        for campaign in closed:
+            self.message_user(
+                request,
+                f"{campaign.title} closed at {when_words(campaign.closes_at)}.",
+                messages.SUCCESS,
+            )
 
     def save_model(self, request, obj, form, change):
         campaign_save(campaign=obj)

@@ -52,6 +52,16 @@ def duration_words(delta):
     return "less than a minute"
 
 
+def length_words(delta):
+    """A campaign's length in hours, as its name says it: '140 hours', '1 hour',
+    '5 hours 22 minutes' (a campaign closed early), '45 minutes'."""
+    minutes = int(max(delta, timedelta(0)).total_seconds()) // 60
+    hours, minutes = divmod(minutes, 60)
+    if not hours:
+        return _plural(minutes, "minute")
+    return " ".join(filter(None, [_plural(hours, "hour"), minutes and _plural(minutes, "minute")]))
+
+
 def minutes_words(seconds):
     """A wait in whole minutes, rounded up: 600 -> '10 minutes', 60 or 1 -> '1 minute'."""
     return _plural(max(1, math.ceil(seconds / 60)), "minute")

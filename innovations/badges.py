@@ -25,7 +25,8 @@ def short_duration(delta):
 def badge_text(campaign, tally, at=None):
     at = at or timezone.now()
     status = campaign.status(at)
-    count = f"{tally.innovations} / {campaign.target} innovations"
+    noun = "innovation" if campaign.target == 1 else "innovations"
+    count = f"{tally.innovations} / {campaign.target} {noun}"
     if status == campaign.Status.OPEN:
         return f"{count} · {short_duration(campaign.time_left(at))} left"
     if status == campaign.Status.UPCOMING:

@@ -14,7 +14,7 @@ from django.db.models.functions import TruncHour
 from django.utils import timezone
 
 from core.caching import cached
-from core.timewords import when_words
+from core.timewords import length_words, when_words
 
 from .models import Innovation
 
@@ -75,8 +75,7 @@ class Pace:
                 f"{self.total} innovation{'s' if self.total != 1 else ''} received "
                 f"against a target of {self.target}."
             )
-        hours = round(campaign.length_hours)
-        text += f" The target pace is {self.target} in {hours} hours"
+        text += f" The target pace is {self.target} in {length_words(campaign.length)}"
         if self.expected != self.total:
             gap = abs(self.total - self.expected)
             side = "ahead of" if self.total > self.expected else "behind"
