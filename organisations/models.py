@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import slugify
 
 from .matching import match_key
@@ -97,6 +98,40 @@ class OrganisationAlias(models.Model):
                 Lower("name"),
                 name="organisation_alias_unique_ignoring_case",
                 violation_error_message="This alias is already in use.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} → {self.organisation.name}"
+
+    def save(self, *args, **kwargs):
+        self.match_key = match_key(self.name)
+        super().save(*args, **kwargs)
+
+
+class ConfirmedName(models.Model):
+    """A name someone typed and then confirmed, through "Did you mean…?", as this
+    organisation: offered to the organiser as an alias, accepted in one click, so the
+    next person typing it is not asked again."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="confirmed_names"
+    )
+    name = models.CharField(max_length=200)
+    match_key = models.CharField(max_length=200, editable=False)
+    times = models.PositiveIntegerField(
+        default=1, help_text="How many submissions confirmed this name."
+    )
+    last_confirmed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-last_confirmed_at", "pk"]
+        verbose_name = "name confirmed through “Did you mean…?”"
+        verbose_name_plural = "names confirmed through “Did you mean…?”"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "match_key"],
+                name="confirmed_name_unique_per_organisation",
             ),
         ]
 
