@@ -11,6 +11,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from campaign.models import Campaign
+from organisations.matching import search_fold
 from organisations.models import Organisation
 
 
@@ -68,6 +69,12 @@ class InnovationQuerySet(models.QuerySet):
         return self.filter(Innovation.counted_filter())
 
 
+def innovation_search_text(title, description):
+    """What the list's search looks in, for an innovation (its organisation's name is
+    searched through Organisation.search_name)."""
+    return search_fold(f"{title}\n{description}")
+
+
 def public_organisations():
     """Organisations the public may see: only those with an approved innovation.
 
@@ -111,7 +118,11 @@ class Innovation(models.Model):
     # The tally counts what was received and not turned down: the one place that says so.
     COUNTED = (Status.PENDING, Status.APPROVED)
 
-    history = HistoricalRecords()
+    # Title and description as search compares them (organisations.matching.search_fold),
+    # kept by save(); whatever writes innovations without save() must set it too.
+    search_text = models.TextField(editable=False, default="")
+
+    history = HistoricalRecords(excluded_fields=["search_text"])
     objects = InnovationQuerySet.as_manager()
 
     class Meta:
@@ -150,6 +161,10 @@ class Innovation(models.Model):
         if self.submission_id:
             self.campaign_id = self.submission.campaign_id
             self.organisation_id = self.submission.organisation_id
+        self.search_text = innovation_search_text(self.title, self.description)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"title", "description"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "search_text"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):

@@ -44,6 +44,30 @@ def _folded(name):
     return "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
 
 
+HYPHENS = "-\u2010\u2011\u2012\u2013"  # hyphen-minus, hyphen, non-breaking, figure, en dash
+
+
+def search_fold(text):
+    """Text as search compares it, the same on SQLite and PostgreSQL: case and accents
+    removed, and each hyphenated word both split and joined ("Wi-Fi" gives "wi fi wifi"),
+    so "café", "CAFÉ" and "cafe", or "wi-fi", "wifi" and "wi fi", find each other."""
+    words = []
+    for word in _folded(text).split():
+        if any(hyphen in word for hyphen in HYPHENS):
+            parts = re.split(f"[{HYPHENS}]+", word)
+            words.extend(part for part in parts if part)
+            words.append("".join(parts))
+        else:
+            words.append(word)
+    return " ".join(words)
+
+
+def search_words(query):
+    """The words of a search box, folded like `search_fold`; a hyphenated word is joined."""
+    folded = _folded(query)
+    return [re.sub(f"[{HYPHENS}]+", "", word) for word in folded.split() if word.strip(HYPHENS)]
+
+
 def match_key(name):
     """A name reduced for exact comparison: case, accents, spacing and punctuation ignored.
 

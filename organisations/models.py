@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from .matching import match_key
+from .matching import match_key, search_fold
 
 
 class OrganisationQuerySet(models.QuerySet):
@@ -37,6 +37,8 @@ class Organisation(models.Model):
     kind = models.CharField(max_length=32, choices=Kind, default=Kind.OTHER)
     website = models.URLField(max_length=500, blank=True)
     match_key = models.CharField(max_length=200, editable=False, db_index=True)
+    # The name as search compares it (matching.search_fold): kept by save(), like match_key.
+    search_name = models.CharField(max_length=400, editable=False, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = OrganisationQuerySet.as_manager()
@@ -70,6 +72,7 @@ class Organisation(models.Model):
         # Derived fields: the comparison key always follows the name; the slug is
         # set once and then kept, so published links do not break on a rename.
         self.match_key = match_key(self.name)
+        self.search_name = search_fold(self.name)
         if not self.slug:
             self.slug = self._unique_slug()
         super().save(*args, **kwargs)
