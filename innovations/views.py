@@ -5,6 +5,7 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.admin.views.decorators import staff_member_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError
@@ -17,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from campaign.models import Campaign
 from core.caching import cache_call, cached
 from core.clientip import client_ip
+from core.links import absolute_url
 from core.timewords import clock_words, minutes_words
 from organisations.services import OrganisationNotConfirmed
 
@@ -29,7 +31,7 @@ from .forms import (
     read_token,
     typed_innovations,
 )
-from .models import Submission, public_organisations
+from .models import Innovation, Submission, public_organisations
 from .ratelimit import innovations_reserve
 from .services import CampaignClosed, submission_create
 from .tally import cached_tally
@@ -301,6 +303,32 @@ def _add_another(request, campaign):
     formset = InnovationFormSet(prefix=FORMSET_PREFIX, initial=rows)
     formset.forms[len(rows) - 1].fields["title"].widget.attrs["autofocus"] = True
     return _form_page(request, campaign, SubmitterForm(initial=initial), formset)
+
+
+@never_cache
+@staff_member_required
+def preview(request, slug, pk):
+    """An innovation of any status as the public would see it, for staff deciding on it.
+
+    Staff only, never cached, never indexed; "View on site" in the admin comes here.
+    """
+    innovation = get_object_or_404(
+        Innovation.objects.select_related("organisation", "campaign"), campaign__slug=slug, pk=pk
+    )
+    campaign = innovation.campaign
+    context = {
+        "innovation": innovation,
+        "campaign": campaign,
+        "preview": True,
+        "share_url": absolute_url(innovation.get_absolute_url()),
+        "meta_description": f"Preview of {innovation.title}.",
+        "canonical_url": absolute_url(innovation.get_absolute_url()),
+        "og_type": "article",
+        "moderation_url": reverse("admin:innovations_innovation_change", args=[innovation.pk]),
+    }
+    response = render(request, "campaign/innovation_detail.html", context)
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
 
 
 @never_cache
