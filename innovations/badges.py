@@ -26,7 +26,7 @@ def badge_text(campaign, tally, at=None):
     at = at or timezone.now()
     status = campaign.status(at)
     noun = "innovation" if campaign.target == 1 else "innovations"
-    count = f"{tally.innovations} / {campaign.target} {noun}"
+    count = f"{tally.innovations:,} / {campaign.target:,} {noun}"
     if status == campaign.Status.OPEN:
         return f"{count} · {short_duration(campaign.time_left(at))} left"
     if status == campaign.Status.UPCOMING:

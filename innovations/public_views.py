@@ -102,11 +102,11 @@ def campaign_detail(request, slug):
     as_of = min(now, campaign.closes_at)
     if campaign.is_open(now):
         description = (
-            f"{tally.summary()} so far, toward a target of {campaign.target}. "
+            f"{tally.summary()} so far, toward a target of {campaign.target:,}. "
             f"Share yours before {when_words(campaign.closes_at)}."
         )
     else:
-        description = f"{tally.summary()}, toward a target of {campaign.target}."
+        description = f"{tally.summary()}, toward a target of {campaign.target:,}."
     context = {
         "campaign": campaign,
         "status": campaign.status(now),
@@ -116,6 +116,7 @@ def campaign_detail(request, slug):
         "pace": charts.pace(campaign, counts, now).describe(campaign),
         "latest": cached(f"latest:{campaign.pk}", lambda: _latest(campaign)),
         "time_left": campaign.time_left(now),
+        "badge": badges.badge_context(campaign, tally, now),
         **_snippets(campaign),
         **_meta(request, description),
     }

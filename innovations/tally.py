@@ -44,8 +44,8 @@ class Tally:
     def summary(self):
         """'53 innovations from 18 housing associations'."""
         return (
-            f"{self.innovations} {self.innovation_noun} "
-            f"from {self.organisations} {self.organisation_noun}"
+            f"{self.innovations:,} {self.innovation_noun} "
+            f"from {self.organisations:,} {self.organisation_noun}"
         )
 
     def percent_of(self, target):
