@@ -4,11 +4,11 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from campaign.charts import pace
-from campaign.timewords import length_words
 from django.utils import timezone
 
 from campaign.models import Campaign
+from core.timewords import length_words
+from innovations.charts import pace
 from innovations.models import Innovation
 
 from .factories import make_campaign, make_innovation

@@ -4,7 +4,7 @@ badge on the home has its size, so the page does not jump as it loads."""
 import pytest
 from django.urls import reverse
 
-from campaign.tally import Tally
+from innovations.tally import Tally
 from tests.factories import make_campaign
 from tests.public_data import fill
 
