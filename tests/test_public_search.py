@@ -118,3 +118,8 @@ def test_the_data_migration_fills_the_search_text_of_existing_rows(client, campa
         importlib.import_module(module).fill(apps, None)
     assert Innovation.objects.get().search_text.startswith("cafe mornings what innovation")
     assert found(client, campaign, "CAFE") == {"Café mornings"}
+
+
+def test_the_search_box_says_what_it_searches(client, campaign):
+    html = client.get(reverse("campaign:innovations", kwargs={"slug": campaign.slug})).content
+    assert b"Search titles, descriptions and organisations</label>" in html
