@@ -1,5 +1,10 @@
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
 
 from core.timewords import when_words
 
@@ -36,6 +41,38 @@ class CampaignAdmin(admin.ModelAdmin):
                 f"{campaign.title} closed at {when_words(campaign.closes_at)}.",
                 messages.SUCCESS,
             )
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/close-now/",
+                self.admin_site.admin_view(self.close_now_view),
+                name="campaign_campaign_close_now",
+            ),
+            *super().get_urls(),
+        ]
+
+    def close_now_view(self, request, pk):
+        """The "Close now" button of a running campaign: confirm, then close it at once."""
+        campaign = get_object_or_404(Campaign, pk=pk)
+        if not self.has_change_permission(request, campaign):
+            raise PermissionDenied
+        change_url = reverse("admin:campaign_campaign_change", args=[campaign.pk])
+        if request.method == "POST":
+            self.close_now(request, Campaign.objects.filter(pk=campaign.pk))
+            return HttpResponseRedirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"Close {campaign.title} now?",
+            "subtitle": None,
+            "campaign": campaign,
+            "is_open": campaign.is_open(),
+            "now": timezone.now(),
+            "received": campaign.innovations.count(),
+            "change_url": change_url,
+        }
+        return TemplateResponse(request, "admin/campaign/campaign/close_now.html", context)
 
     def save_model(self, request, obj, form, change):
         campaign_save(campaign=obj)

@@ -136,3 +136,33 @@ def test_a_target_of_one_is_one_innovation_on_the_badge(client):
     badge = client.get(f"/campaigns/{campaign.slug}/badge.svg").content.decode()
     assert "0 / 1 innovation · " in badge
     assert "1 innovations" not in badge
+
+
+def test_the_change_form_has_a_close_now_button_that_asks_first(admin_client):
+    campaign = make_campaign(opens_at=timezone.now() - timedelta(hours=3))
+    received(campaign, 1, at=timezone.now() - timedelta(minutes=5))
+    change = admin_client.get(f"{CHANGELIST}{campaign.pk}/change/").content.decode()
+    url = f"{CHANGELIST}{campaign.pk}/close-now/"
+    assert f'<a href="{url}">Close now</a>' in change
+    confirm = admin_client.get(url).content.decode()
+    assert "The 1 innovation received so far stays counted." in confirm
+    assert 'value="Yes, close it now"' in confirm
+    campaign.refresh_from_db()
+    assert campaign.is_open()  # asking changes nothing
+
+    response = admin_client.post(url, follow=True)
+    campaign.refresh_from_db()
+    assert not campaign.is_open()
+    assert any(m.startswith(f"{campaign.title} closed at ") for m in messages_of(response))
+    after = admin_client.get(f"{CHANGELIST}{campaign.pk}/change/").content.decode()
+    assert "Close now</a>" not in after
+
+
+def test_close_now_needs_change_permission(client):
+    from .factories import make_user
+
+    campaign = make_campaign()
+    client.force_login(make_user(staff=True))
+    assert client.post(f"{CHANGELIST}{campaign.pk}/close-now/").status_code == 403
+    campaign.refresh_from_db()
+    assert campaign.is_open()
