@@ -13,8 +13,11 @@ import urllib.parse
 import urllib.request
 
 import psycopg
+import pytest
 
 from tests.gunicorn_server import fault_database, gunicorn_server  # noqa: F401 (fixtures)
+
+pytestmark = [pytest.mark.gunicorn, pytest.mark.postgres]
 
 # One worker: the form's GET leaves its copy of the campaign in that worker's cache.
 GUNICORN_ENV = {"WEB_CONCURRENCY": "1", "SUBMISSION_RATE_LIMIT": "0"}
