@@ -22,6 +22,12 @@ def closing_time(opens_at, hours):
     return opens_at.astimezone(UTC) + timedelta(hours=hours)
 
 
+def bare_hashtag(text):
+    """People type a hashtag as they would tweet it: "#CSinnovate" is kept as "CSinnovate",
+    so nothing that shows it with its "#" says "##CSinnovate"."""
+    return (text or "").strip().lstrip("#").strip()
+
+
 class CampaignQuerySet(models.QuerySet):
     def open_at(self, at=None):
         at = at or timezone.now()
@@ -68,6 +74,11 @@ class Campaign(models.Model):
                 violation_error_message="A campaign must close after it opens.",
             ),
             models.CheckConstraint(condition=Q(target__gte=1), name="campaign_target_positive"),
+            models.CheckConstraint(
+                condition=~Q(hashtag__startswith="#"),
+                name="campaign_hashtag_without_hash",
+                violation_error_message="Type the hashtag without its #.",
+            ),
         ]
 
     def __str__(self):
@@ -75,6 +86,9 @@ class Campaign(models.Model):
 
     def get_absolute_url(self):
         return reverse("campaign:detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        self.hashtag = bare_hashtag(self.hashtag)
 
     @classmethod
     def scheduled(cls, *, opens_at, hours=DEFAULT_LENGTH_HOURS, **fields):

@@ -1,8 +1,13 @@
 """Writes to campaigns that the public pages must show at once."""
 
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from core.caching import mark_changed
+from core.timewords import when_words
 
 from .models import Campaign
 
@@ -22,3 +27,43 @@ def campaign_delete(*, campaigns) -> int:
     campaigns.delete()
     transaction.on_commit(lambda: mark_changed(*ids), robust=True)
     return len(ids)
+
+
+@transaction.atomic
+def campaign_close_now(*, campaign: Campaign, at: datetime | None = None) -> Campaign:
+    """Close a running campaign at this moment: its closing time becomes `at` (now).
+
+    Nothing received so far falls outside it, unlike a shorter length typed in the
+    schedule form, which could close it before submissions it has already counted.
+    Raises ValidationError when the campaign is not open.
+    """
+    at = at or timezone.now()
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    status = campaign.status(at)
+    if status == Campaign.Status.UPCOMING:
+        raise ValidationError(
+            f"{campaign.title} has not opened yet (it opens at {when_words(campaign.opens_at)}), "
+            "so it cannot be closed now: change its opening time instead."
+        )
+    if status == Campaign.Status.CLOSED:
+        raise ValidationError(
+            f"{campaign.title} already closed at {when_words(campaign.closes_at)}."
+        )
+    campaign.closes_at = at
+    campaign.full_clean()
+    campaign.save(update_fields=["closes_at"])
+    campaign_id = campaign.pk
+    transaction.on_commit(lambda: mark_changed(campaign_id), robust=True)
+    return campaign
+
+
+def innovations_outside(campaign: Campaign, *, opens_at: datetime, closes_at: datetime):
+    """How many of the campaign's innovations were received before `opens_at` and at or
+    after `closes_at`: what a new schedule would leave outside its hours."""
+    if campaign.pk is None:
+        return 0, 0
+    received = campaign.innovations.all()  # every one received, whatever its status
+    return (
+        received.filter(created_at__lt=opens_at).count(),
+        received.filter(created_at__gte=closes_at).count(),
+    )

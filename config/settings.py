@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
     "crispy_forms",
     "crispy_bootstrap5",
     "simple_history",
@@ -344,15 +345,18 @@ LOGGING = {
         "django.server": {"handlers": [], "level": "WARNING", "propagate": False},
         "config.requests": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
         "innovations.submissions": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
+        "innovations.ratelimit": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
         "axes": {"handlers": ["stdout"], "level": "WARNING", "propagate": False},
         "core.mail": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
     },
 }
 
-# Submissions allowed from one client address: "count/seconds" ("10/600": ten in ten
-# minutes); "0" or empty turns the limit off (the benchmark needs that). Read when a
-# submission arrives, so tests can override it.
-SUBMISSION_RATE_LIMIT = os.environ.get("SUBMISSION_RATE_LIMIT", "10/600")
+# Innovations (not submissions) allowed in a window, as "count/seconds" ("20/600": twenty
+# in ten minutes); "0" or empty turns one off (the benchmark needs that). Per network
+# address, loose (an office's staff share one address); per sender email, tight. Read when
+# a submission arrives, so tests can override them.
+SUBMISSION_RATE_LIMIT = os.environ.get("SUBMISSION_RATE_LIMIT", "100/600")
+SUBMISSION_SENDER_RATE_LIMIT = os.environ.get("SUBMISSION_SENDER_RATE_LIMIT", "20/600")
 
 # Receipt emails one address may get per hour ("0" turns the limit off): anyone can type
 # anyone's address into the form. See innovations/receipts.py.

@@ -32,7 +32,7 @@ def when_words(value):
 
 
 def _plural(n, word):
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+    return f"{n} {word}" if n == 1 else f"{n:,} {word}s"
 
 
 def duration_words(delta):
@@ -50,6 +50,16 @@ def duration_words(delta):
     if minutes:
         return _plural(minutes, "minute")
     return "less than a minute"
+
+
+def length_words(delta):
+    """A campaign's length in hours, as its name says it: '140 hours', '1 hour',
+    '5 hours 22 minutes' (a campaign closed early), '45 minutes'."""
+    minutes = int(max(delta, timedelta(0)).total_seconds()) // 60
+    hours, minutes = divmod(minutes, 60)
+    if not hours:
+        return _plural(minutes, "minute")
+    return " ".join(filter(None, [_plural(hours, "hour"), minutes and _plural(minutes, "minute")]))
 
 
 def minutes_words(seconds):

@@ -23,8 +23,8 @@ from django.utils.text import slugify
 
 from campaign.models import Campaign
 from core.caching import mark_changed
-from innovations.models import Innovation, Submission, Theme
-from organisations.matching import match_key
+from innovations.models import Innovation, Submission, Theme, innovation_search_text
+from organisations.matching import match_key, search_fold
 from organisations.models import Organisation
 
 SUBMISSIONS_PER_CHUNK = 1000
@@ -386,7 +386,15 @@ def ensure_organisations(count):
         while slug in taken_slugs:
             slug, n = f"{slugify(name)}-{n}", n + 1
         taken_slugs.add(slug)
-        new.append(Organisation(name=name, kind=kind, slug=slug, match_key=match_key(name)))
+        new.append(
+            Organisation(
+                name=name,
+                kind=kind,
+                slug=slug,
+                match_key=match_key(name),
+                search_name=search_fold(name),
+            )
+        )
     Organisation.objects.bulk_create(new, batch_size=BATCH_SIZE)
     by_name = _by_lower_name(name for name, _ in wanted)
     return [by_name[name.lower()] for name, _ in wanted]
@@ -455,6 +463,7 @@ def _write_chunk(rng, campaign, orgs, chunk, window):
                     organisation_id=submission.organisation_id,
                     title=title,
                     description=description,
+                    search_text=innovation_search_text(title, description),
                     theme=theme,
                     link=f"https://example.org/innovations/{rng.randint(1, 10**6)}"
                     if rng.random() < 0.4

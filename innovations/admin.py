@@ -3,6 +3,7 @@ from itertools import groupby
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count, Q
@@ -14,6 +15,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import DeletedObject
 from simple_history.template_utils import HistoricalRecordContextHelper
@@ -23,7 +25,7 @@ from campaign.models import Campaign
 from core.links import absolute_url
 from core.timewords import when_words
 
-from .duplicates import similar_titles
+from .duplicates import similar_titles, title_choices
 from .models import Innovation, Submission
 from .moderation import innovation_delete, innovation_edit, innovation_moderate
 from .services import submission_delete, submission_innovations_sync
@@ -167,19 +169,27 @@ class DefaultListFilter(admin.SimpleListFilter):
 
 
 class CampaignFilter(DefaultListFilter):
-    """Defaults to the current campaign: the open one, else the latest."""
+    """Defaults to every open campaign (submissions wait in each of them), else the latest."""
 
     title = "campaign"
     parameter_name = "campaign"
     field_name = "campaign_id"
     all_label = "All campaigns"
+    OPEN = "open"
 
     def default_value(self, request):
+        if Campaign.objects.open_at().exists():
+            return self.OPEN
         current = Campaign.objects.current()
         return current.pk if current else None
 
     def lookups(self, request, model_admin):
-        return Campaign.objects.values_list("pk", "title")
+        return [(self.OPEN, "Every open campaign"), *Campaign.objects.values_list("pk", "title")]
+
+    def queryset(self, request, queryset):
+        if self.value() == self.OPEN:
+            return queryset.filter(campaign__in=Campaign.objects.open_at())
+        return super().queryset(request, queryset)
 
 
 class StatusFilter(DefaultListFilter):
@@ -229,13 +239,42 @@ def _moderate(modeladmin, request, queryset, status, verb):
     modeladmin.message_user(request, message, messages.SUCCESS if changed else messages.WARNING)
 
 
+EXCERPT = 120  # characters of the description in the moderation queue
+
+
+class ModerationChangeList(ChangeList):
+    """The queue's page, with each innovation's likely duplicates found in one query."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        rows = list(self.result_list)  # fills the queryset's cache: the rows shown
+        campaign_ids = {row.campaign_id for row in rows}
+        titles = {}
+        for pk, campaign_id, title in Innovation.objects.filter(
+            campaign_id__in=campaign_ids
+        ).values_list("pk", "campaign_id", "title"):
+            titles.setdefault(campaign_id, {})[pk] = title
+        prepared = {campaign_id: title_choices(each) for campaign_id, each in titles.items()}
+        for row in rows:
+            found = similar_titles(
+                row.title,
+                titles.get(row.campaign_id, {}),
+                limit=3,
+                prepared=prepared.get(row.campaign_id, {}),
+            )
+            row.duplicate_hints = [(pk, title) for pk, title, _score in found if pk != row.pk][:2]
+
+
 @admin.register(Innovation)
 class InnovationAdmin(SimpleHistoryAdmin):
     form = InnovationForm
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     # What a moderator decides on first; the wide campaign title last (and only when
     # the list spans campaigns), so status and date fit on a laptop's screen.
-    list_display = ["title", "organisation", "status", "submitted", "theme", "campaign"]
+    # The title links to the innovation, with the start of its description and any
+    # likely duplicates beneath it: one column, so the queue still fits at 1280 px.
+    list_display = ["innovation", "organisation", "status", "submitted", "theme", "campaign"]
+    list_display_links = None
     list_filter = [CampaignFilter, StatusFilter, "theme", "organisation__kind"]
     search_fields = [
         "title",
@@ -254,9 +293,54 @@ class InnovationAdmin(SimpleHistoryAdmin):
     def submitted(self, innovation):
         return innovation.created_at
 
+    @admin.display(description="Innovation", ordering="title")
+    def innovation(self, innovation):
+        """Its title (the link), the start of its description, and the innovations of the
+        same campaign with a very similar title (found for the whole page at once by
+        ModerationChangeList, so no query per row)."""
+        parts = [
+            format_html(
+                '<a href="{}">{}</a>',
+                reverse("admin:innovations_innovation_change", args=[innovation.pk]),
+                innovation.title,
+            ),
+            format_html(
+                '<div class="queue-excerpt">{}</div>',
+                Truncator(innovation.description).chars(EXCERPT),
+            ),
+        ]
+        hints = getattr(innovation, "duplicate_hints", [])
+        if hints:
+            links = format_html_join(
+                ", ",
+                '<a href="{}">#{}: {}</a>',
+                (
+                    (reverse("admin:innovations_innovation_change", args=[pk]), pk, title)
+                    for pk, title in hints
+                ),
+            )
+            parts.append(format_html('<div class="queue-duplicates">Looks like {}</div>', links))
+        return mark_safe("".join(parts))  # noqa: S308 - each part is escaped by format_html
+
+    def get_changelist(self, request, **kwargs):
+        return ModerationChangeList
+
+    class Media:
+        css = {"all": ["css/admin-extra.css"]}
+
+    def view_on_site(self, innovation):
+        # Any status: the staff-only preview shows it as the public would see it.
+        return reverse(
+            "innovations:preview", kwargs={"slug": innovation.campaign.slug, "pk": innovation.pk}
+        )
+
     def get_list_display(self, request):
-        """The campaign column only when the list spans campaigns (one is the default)."""
-        if request.GET.get(CampaignFilter.parameter_name) == CampaignFilter.ALL:
+        """The campaign column only when the list spans campaigns: all of them, or every
+        open one when more than one is open."""
+        value = request.GET.get(CampaignFilter.parameter_name)
+        if value == CampaignFilter.ALL or (
+            value in (None, CampaignFilter.OPEN) and Campaign.objects.open_at().count() > 1
+        ):
             return self.list_display
         return [name for name in self.list_display if name != "campaign"]
 

@@ -25,12 +25,18 @@ def short_duration(delta):
 def badge_text(campaign, tally, at=None):
     at = at or timezone.now()
     status = campaign.status(at)
-    count = f"{tally.innovations} / {campaign.target} innovations"
+    noun = "innovation" if campaign.target == 1 else "innovations"
+    count = f"{tally.innovations:,} / {campaign.target:,} {noun}"
     if status == campaign.Status.OPEN:
         return f"{count} · {short_duration(campaign.time_left(at))} left"
     if status == campaign.Status.UPCOMING:
         return f"{count} · opens in {short_duration(campaign.time_until_open(at))}"
     return f"{count} · closed"
+
+
+# The value's colour says the status at a glance: the accent red only while it is open.
+# White text on each is at least 4.5:1.
+FILLS = {"open": "#b3261e", "upcoming": "#36454f", "closed": "#4d4d4d"}
 
 
 def badge_context(campaign, tally, at=None):
@@ -40,6 +46,7 @@ def badge_context(campaign, tally, at=None):
     value_width = round(len(value) * CHAR_WIDTH + PADDING * 2)
     return {
         "label": label,
+        "fill": FILLS[campaign.status(at)],
         "value": value,
         "height": HEIGHT,
         "label_width": label_width,

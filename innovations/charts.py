@@ -14,7 +14,7 @@ from django.db.models.functions import TruncHour
 from django.utils import timezone
 
 from core.caching import cached
-from core.timewords import when_words
+from core.timewords import length_words, when_words
 
 from .models import Innovation
 
@@ -69,23 +69,22 @@ class Pace:
 
     def describe(self, campaign):
         if self.total == 0:
-            text = f"No innovations received yet, against a target of {self.target}."
+            text = f"No innovations received yet, against a target of {self.target:,}."
         else:
             text = (
-                f"{self.total} innovation{'s' if self.total != 1 else ''} received "
-                f"against a target of {self.target}."
+                f"{self.total:,} innovation{'s' if self.total != 1 else ''} received "
+                f"against a target of {self.target:,}."
             )
-        hours = round(campaign.length_hours)
-        text += f" The target pace is {self.target} in {hours} hours"
+        text += f" The target pace is {self.target:,} in {length_words(campaign.length)}"
         if self.expected != self.total:
             gap = abs(self.total - self.expected)
             side = "ahead of" if self.total > self.expected else "behind"
-            text += f"; the campaign is {gap} {side} it."
+            text += f"; the campaign is {gap:,} {side} it."
         else:
             text += "; the campaign is on it."
         if self.busiest_count:
             text += (
-                f" The busiest hour brought {self.busiest_count}, "
+                f" The busiest hour brought {self.busiest_count:,}, "
                 f"from {when_words(self.busiest_at)}."
             )
         return text

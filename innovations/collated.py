@@ -15,6 +15,7 @@ from django import forms
 from django.db.models import Case, Count, F, Q, Value, When, Window
 from django.db.models.functions import Lower, RowNumber, Substr, Upper
 
+from organisations.matching import search_words
 from organisations.models import Organisation
 
 from .models import Innovation, Theme
@@ -42,21 +43,29 @@ class ListFilterForm(forms.Form):
     )
 
     def filters(self):
-        """(theme, words) from the valid fields; invalid ones are ignored."""
+        """(theme, words) from the valid fields; invalid ones are ignored.
+
+        The words are folded as the stored search text is (search_words), so case,
+        accents and hyphens do not matter, on SQLite as on PostgreSQL.
+        """
         self.is_valid()
         data = getattr(self, "cleaned_data", {})
-        words = (data.get("q") or "").split()[:MAX_SEARCH_WORDS]
+        words = search_words(data.get("q") or "")[:MAX_SEARCH_WORDS]
         return data.get("theme") or "", words
 
 
-def innovation_filter(theme, words, prefix=""):
-    """A Q for approved innovations matching the theme and every search word."""
+def innovation_filter(theme, words, prefix="", organisation="organisation__"):
+    """A Q for approved innovations matching the theme and every search word (folded:
+    see ListFilterForm.filters), in their title, description or organisation's name.
+
+    `prefix` leads to the innovation's fields, `organisation` to its organisation's.
+    """
     q = Q(**{f"{prefix}status": Innovation.Status.APPROVED})
     if theme:
         q &= Q(**{f"{prefix}theme": theme})
     for word in words:
-        q &= Q(**{f"{prefix}title__icontains": word}) | Q(
-            **{f"{prefix}description__icontains": word}
+        q &= Q(**{f"{prefix}search_text__contains": word}) | Q(
+            **{f"{organisation}search_name__contains": word}
         )
     return q
 
@@ -187,7 +196,7 @@ def collated_page(
     per_page=ORGANISATIONS_PER_PAGE,
     innovations_per_page=INNOVATIONS_PER_PAGE,
 ):
-    match = innovation_filter(theme, words, prefix="innovations__")
+    match = innovation_filter(theme, words, prefix="innovations__", organisation="")
     organisations = Organisation.objects.filter(Q(innovations__campaign=campaign) & match)
 
     # 1. Every matching organisation's initial and count, A to Z: small rows (one per

@@ -5,13 +5,14 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from campaign.models import Campaign
 from core.text import multi_line, single_line
+from organisations.matching import search_fold
 from organisations.models import Organisation
 
 
@@ -73,6 +74,24 @@ class InnovationQuerySet(models.QuerySet):
         return self.filter(Innovation.counted_filter())
 
 
+def innovation_search_text(title, description):
+    """What the list's search looks in, for an innovation (its organisation's name is
+    searched through Organisation.search_name)."""
+    return search_fold(f"{title}\n{description}")
+
+
+def public_organisations():
+    """Organisations the public may see: only those with an approved innovation.
+
+    A new organisation arrives with a pending submission, its name typed by anyone:
+    until the organiser approves one of its innovations it is in no datalist, no list
+    and no page (its page is a 404).
+    """
+    return Organisation.objects.filter(
+        Exists(Innovation.objects.public().filter(organisation=OuterRef("pk")))
+    )
+
+
 class Innovation(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -104,7 +123,11 @@ class Innovation(models.Model):
     # The tally counts what was received and not turned down: the one place that says so.
     COUNTED = (Status.PENDING, Status.APPROVED)
 
-    history = HistoricalRecords()
+    # Title and description as search compares them (organisations.matching.search_fold),
+    # kept by save(); whatever writes innovations without save() must set it too.
+    search_text = models.TextField(editable=False, default="")
+
+    history = HistoricalRecords(excluded_fields=["search_text"])
     objects = InnovationQuerySet.as_manager()
 
     class Meta:
@@ -143,6 +166,10 @@ class Innovation(models.Model):
         if self.submission_id:
             self.campaign_id = self.submission.campaign_id
             self.organisation_id = self.submission.organisation_id
+        self.search_text = innovation_search_text(self.title, self.description)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"title", "description"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "search_text"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):

@@ -15,11 +15,10 @@ from core.http import reading
 from core.links import absolute_url
 from core.security import allow_framing
 from core.timewords import when_words
-from organisations.models import Organisation
 
 from . import badges, charts, collated, exports
 from .feeds import CampaignFeed
-from .models import Innovation
+from .models import Innovation, public_organisations
 from .tally import as_of_sentence, cached_tally, campaigns_with_counts
 
 LATEST = 6
@@ -103,11 +102,11 @@ def campaign_detail(request, slug):
     as_of = min(now, campaign.closes_at)
     if campaign.is_open(now):
         description = (
-            f"{tally.summary()} so far, toward a target of {campaign.target}. "
+            f"{tally.summary()} so far, toward a target of {campaign.target:,}. "
             f"Share yours before {when_words(campaign.closes_at)}."
         )
     else:
-        description = f"{tally.summary()}, toward a target of {campaign.target}."
+        description = f"{tally.summary()}, toward a target of {campaign.target:,}."
     context = {
         "campaign": campaign,
         "status": campaign.status(now),
@@ -117,6 +116,7 @@ def campaign_detail(request, slug):
         "pace": charts.pace(campaign, counts, now).describe(campaign),
         "latest": cached(f"latest:{campaign.pk}", lambda: _latest(campaign)),
         "time_left": campaign.time_left(now),
+        "badge": badges.badge_context(campaign, tally, now),
         **_snippets(campaign),
         **_meta(request, description),
     }
@@ -239,7 +239,7 @@ def embed(request, slug):
 @public_page("organisation", params=("page",))
 def organisation_detail(request, slug):
     """An organisation's published innovations across every campaign, newest campaign first."""
-    organisation = get_object_or_404(Organisation, slug=slug)
+    organisation = get_object_or_404(public_organisations(), slug=slug)
     innovations = (
         Innovation.objects.public()
         .filter(organisation=organisation)

@@ -24,6 +24,8 @@ class Tally:
     innovations: int
     organisations: int
     all_housing_associations: bool
+    # Approved: what the public list shows, so the home can say why the two differ.
+    published: int = 0
 
     @property
     def organisation_noun(self):
@@ -42,8 +44,8 @@ class Tally:
     def summary(self):
         """'53 innovations from 18 housing associations'."""
         return (
-            f"{self.innovations} {self.innovation_noun} "
-            f"from {self.organisations} {self.organisation_noun}"
+            f"{self.innovations:,} {self.innovation_noun} "
+            f"from {self.organisations:,} {self.organisation_noun}"
         )
 
     def percent_of(self, target):
@@ -58,6 +60,7 @@ def campaign_tally(campaign):
         .counted()
         .aggregate(
             innovations=Count("pk"),
+            published=Count("pk", filter=Q(status=Innovation.Status.APPROVED)),
             organisations=Count("organisation", distinct=True),
             others=Count(
                 "organisation",
@@ -70,6 +73,7 @@ def campaign_tally(campaign):
         innovations=row["innovations"],
         organisations=row["organisations"],
         all_housing_associations=row["others"] == 0,
+        published=row["published"],
     )
 
 

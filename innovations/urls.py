@@ -28,6 +28,8 @@ submission_patterns = [
     path("campaigns/<slug:slug>/submit/", views.submit, name="submit"),
     # The receipt is a random UUID: only the person who sent the form knows this address.
     path("campaigns/<slug:slug>/thanks/<uuid:receipt>/", views.thanks, name="thanks"),
+    # Staff only: a pending innovation as it would look in public (admin "View on site").
+    path("campaigns/<slug:slug>/innovations/<int:pk>/preview/", views.preview, name="preview"),
 ]
 
 organisation_patterns = [

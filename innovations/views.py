@@ -1,9 +1,12 @@
 """The submission form, the page after it, and every way a submission can be refused."""
 
 import logging
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.admin.views.decorators import staff_member_required
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError
 from django.http import HttpResponseRedirect
@@ -13,11 +16,11 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from campaign.models import Campaign
-from core.caching import cached
+from core.caching import cache_call, cached
 from core.clientip import client_ip
 from core.http import form_page, reading
-from core.timewords import minutes_words
-from organisations.models import Organisation
+from core.links import absolute_url
+from core.timewords import clock_words, minutes_words
 from organisations.services import OrganisationNotConfirmed
 
 from .forms import (
@@ -29,12 +32,14 @@ from .forms import (
     read_token,
     typed_innovations,
 )
-from .models import Submission
-from .ratelimit import parse_rate, submission_allowed
+from .models import Innovation, Submission, public_organisations
+from .ratelimit import innovations_reserve
 from .services import CampaignClosed, submission_create
 from .tally import cached_tally
 
 logger = logging.getLogger("innovations.submissions")
+# How long the form's copy of a campaign is kept for a database outage (seconds).
+REMEMBER = 24 * 3600
 
 SUBMITTER_FIELDS = ["name", "email", "organisation", "organisation_choice", "role", "twitter"]
 DATABASE_TROUBLE = (
@@ -79,27 +84,104 @@ def _repeat_of_earlier(request, campaign, receipt):
 
 
 def _organisation_names():
-    return list(Organisation.objects.order_by("name").values_list("name", flat=True))
+    """The form's <datalist>: only organisations the public may see (one approved innovation)."""
+    return list(public_organisations().order_by("name").values_list("name", flat=True))
 
 
-def _form_page(request, campaign, submitter, formset, *, status=200, notice=""):
-    errors = error_summary(submitter, formset) if submitter.is_bound else []
+def _form_page(
+    request,
+    campaign,
+    submitter,
+    formset,
+    *,
+    status=200,
+    notice="",
+    slug=None,
+    validated=True,
+    heading="Share an innovation",
+):
+    """The form, with what was typed when bound.
+
+    `campaign` is None when it could not be read (a database outage during a POST):
+    the page then needs only the `slug` from the URL. `validated=False` shows what was
+    typed without judging it (validation may need the database).
+    """
+    errors = error_summary(submitter, formset) if submitter.is_bound and validated else []
     if not formset.forms:
         # Broken or zero form counts: show their words (or a blank form) to carry on with.
         formset = InnovationFormSet(prefix=FORMSET_PREFIX, initial=typed_innovations(request.POST))
+    # After a database error, ask the database nothing more: the page must still show.
+    quiet = bool(notice) or campaign is None
     context = {
         "campaign": campaign,
+        "slug": campaign.slug if campaign is not None else slug,
         "form": submitter,
         "formset": formset,
         "errors": errors,
         "notice": notice,
-        # After a database error, ask the database nothing more: the page must still show.
-        "known_organisations": [] if notice else cached("organisation-names", _organisation_names),
-        "tally": None if notice else cached_tally(campaign),
+        "heading": heading,
+        "known_organisations": [] if quiet else cached("organisation-names", _organisation_names),
+        "tally": None if quiet else cached_tally(campaign),
         "max_innovations": MAX_INNOVATIONS,
         "can_add": formset.total_form_count() < MAX_INNOVATIONS,
     }
     return render(request, "innovations/submit.html", context, status=status)
+
+
+def _remembered_campaign(slug):
+    """The copy of the campaign kept by the form's last GET, or None (see _remember)."""
+    return cache_call("get", lambda: cache.get(f"submit-campaign:{settings.RELEASE}:{slug}"))
+
+
+def _remember(campaign):
+    """Keep a copy of the campaign, so a POST during a database outage can show its form."""
+    key = f"submit-campaign:{settings.RELEASE}:{campaign.slug}"
+    cache_call("add", lambda: cache.add(key, campaign, REMEMBER))
+
+
+def _outage_page(request, slug, error):
+    """A POST that arrived while the database is unreachable: its form, as typed, on a 503."""
+    campaign = _remembered_campaign(slug)
+    logger.warning(
+        "submission refused: reason=database-error campaign=%s ip=%s error=%s",
+        slug,
+        client_ip(request),
+        type(error).__name__,
+        extra={"reason": "database-error", "campaign": slug},
+    )
+    submitter = SubmitterForm(request.POST)
+    formset = InnovationFormSet(request.POST, prefix=FORMSET_PREFIX)
+    return _form_page(
+        request,
+        campaign,
+        submitter,
+        formset,
+        status=503,
+        notice=DATABASE_TROUBLE,
+        slug=slug,
+        validated=False,
+    )
+
+
+def _too_many_page(request, campaign, submitter, formset, retry_after):
+    """Over a rate limit: the form as typed, when to send it again, and a Retry-After."""
+    again = timezone.now() + timedelta(seconds=retry_after)
+    notice = (
+        "We have had a lot of innovations from you in the last few "
+        "minutes, so nothing was saved. Everything you typed is still here: please wait "
+        f"{minutes_words(retry_after)} and send the form again (after {clock_words(again)})."
+    )
+    response = _form_page(
+        request,
+        campaign,
+        submitter,
+        formset,
+        status=429,
+        notice=notice,
+        heading="Slow down a little",
+    )
+    response["Retry-After"] = str(retry_after)
+    return response
 
 
 def _closed_page(request, campaign, *, status=200, typed=None):
@@ -121,7 +203,12 @@ def submit(request, slug):
     POST: the deadline is decided here, on arrival; then the honeypot, validation,
     the one-time token, the rate limit, and one transaction for the whole batch.
     """
-    campaign = get_object_or_404(Campaign, slug=slug)
+    try:
+        campaign = get_object_or_404(Campaign, slug=slug)
+    except DatabaseError as error:
+        if request.method != "POST":
+            raise  # the 503 page: there is nothing typed to keep
+        return _outage_page(request, slug, error)
     arrived = timezone.now()
     if not campaign.is_open(arrived):
         if request.method == "POST":
@@ -129,6 +216,7 @@ def submit(request, slug):
             return _closed_page(request, campaign, status=403, typed=request.POST)
         return _closed_page(request, campaign)
     if request.method != "POST":
+        _remember(campaign)
         return _form_page(
             request, campaign, SubmitterForm(), InnovationFormSet(prefix=FORMSET_PREFIX)
         )
@@ -149,17 +237,18 @@ def submit(request, slug):
     receipt = submitter.receipt
     if (repeat := _repeat_of_earlier(request, campaign, receipt)) is not None:
         return repeat
-    if not submission_allowed(client_ip(request)):
-        _refused(request, campaign, "rate-limited")
-        _count, window = parse_rate(settings.SUBMISSION_RATE_LIMIT)
-        context = {"retry_after": minutes_words(window)}
-        response = render(request, "429.html", context, status=429)
-        response["Retry-After"] = str(window)
-        return response
-
     data = submitter.cleaned_data
+    rows = [form.cleaned_data for form in formset.filled_forms()]
+    reservation = innovations_reserve(
+        address=client_ip(request), email=data["email"], count=len(rows)
+    )
+    if not reservation.allowed:
+        _refused(request, campaign, "rate-limited", innovations=len(rows))
+        return _too_many_page(request, campaign, submitter, formset, reservation.retry_after)
+
     try:
-        submission = submission_create(
+        submission = _create(
+            reservation,
             campaign=campaign,
             name=data["name"],
             email=data["email"],
@@ -167,7 +256,7 @@ def submit(request, slug):
             organisation_choice=data["organisation_choice"],
             role=data["role"],
             twitter=data["twitter"],
-            innovations=[form.cleaned_data for form in formset.filled_forms()],
+            innovations=rows,
             receipt=receipt,
             at=arrived,
         )
@@ -194,6 +283,15 @@ def submit(request, slug):
     return _see_other(_thanks_url(submission))
 
 
+def _create(reservation, **fields):
+    """`submission_create`; the innovations go back to the rate limit if it saves nothing."""
+    try:
+        return submission_create(**fields)
+    except BaseException:
+        reservation.release()
+        raise
+
+
 def _add_another(request, campaign):
     """The "Add another innovation" button without JavaScript: the same page, one more form."""
     post = request.POST
@@ -207,6 +305,33 @@ def _add_another(request, campaign):
     formset = InnovationFormSet(prefix=FORMSET_PREFIX, initial=rows)
     formset.forms[len(rows) - 1].fields["title"].widget.attrs["autofocus"] = True
     return _form_page(request, campaign, SubmitterForm(initial=initial), formset)
+
+
+@never_cache
+@reading
+@staff_member_required
+def preview(request, slug, pk):
+    """An innovation of any status as the public would see it, for staff deciding on it.
+
+    Staff only, never cached, never indexed; "View on site" in the admin comes here.
+    """
+    innovation = get_object_or_404(
+        Innovation.objects.select_related("organisation", "campaign"), campaign__slug=slug, pk=pk
+    )
+    campaign = innovation.campaign
+    context = {
+        "innovation": innovation,
+        "campaign": campaign,
+        "preview": True,
+        "share_url": absolute_url(innovation.get_absolute_url()),
+        "meta_description": f"Preview of {innovation.title}.",
+        "canonical_url": absolute_url(innovation.get_absolute_url()),
+        "og_type": "article",
+        "moderation_url": reverse("admin:innovations_innovation_change", args=[innovation.pk]),
+    }
+    response = render(request, "campaign/innovation_detail.html", context)
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
 
 
 @never_cache

@@ -1,21 +1,50 @@
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count
-from django.http import HttpResponseRedirect
+from django.db.models.functions import Lower
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.http import urlencode
 
 from .matching import similar_owners
-from .models import Organisation, OrganisationAlias
-from .services import organisation_merge, organisation_save
+from .models import ConfirmedName, Organisation, OrganisationAlias
+from .services import confirmed_name_accept, organisation_merge, organisation_save
 
 
 class AliasInline(admin.TabularInline):
     model = OrganisationAlias
     extra = 1
+
+
+class ConfirmedNameInline(admin.TabularInline):
+    """Spellings people confirmed as this organisation: one click makes one an alias."""
+
+    model = ConfirmedName
+    extra = 0
+    fields = ["name", "times", "last_confirmed_at", "accept"]
+    readonly_fields = ["name", "times", "last_confirmed_at", "accept"]
+    can_delete = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Alias")
+    def accept(self, confirmed):
+        # A button of the change form, sent to its own URL: one click, nothing else saved.
+        return format_html(
+            '<button type="submit" class="button" formaction="{}" name="confirmed" '
+            'value="{}" formnovalidate>Accept “{}” as alias</button>',
+            reverse(
+                "admin:organisations_organisation_accept_alias", args=[confirmed.organisation_id]
+            ),
+            confirmed.pk,
+            confirmed.name,
+        )
 
 
 def _count(n, singular, plural=None):
@@ -48,7 +77,7 @@ class OrganisationAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "innovation_count", "website"]
     list_filter = ["kind"]
     search_fields = ["name", "aliases__name"]
-    inlines = [AliasInline]
+    inlines = [AliasInline, ConfirmedNameInline]
     readonly_fields = ["slug"]
     actions = ["merge_selected"]
 
@@ -64,12 +93,49 @@ class OrganisationAdmin(admin.ModelAdmin):
         return [
             path("merge/", view(self.merge_view), name="organisations_organisation_merge"),
             path(
+                "<int:pk>/accept-alias/",
+                view(self.accept_alias_view),
+                name="organisations_organisation_accept_alias",
+            ),
+            path(
                 "duplicates/",
                 view(self.duplicates_view),
                 name="organisations_organisation_duplicates",
             ),
             *super().get_urls(),
         ]
+
+    def accept_alias_view(self, request, pk):
+        """POST confirmed=<id>: that confirmed name becomes an alias of organisation `pk`."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        confirmed_id = request.POST.get("confirmed", "")
+        if not confirmed_id.isdigit():
+            raise Http404("No such name.")
+        confirmed = get_object_or_404(
+            ConfirmedName.objects.select_related("organisation"),
+            pk=confirmed_id,
+            organisation_id=pk,
+        )
+        try:
+            alias = confirmed_name_accept(confirmed=confirmed)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                f"“{alias.name}” is now an alias of {alias.organisation.name}: "
+                "the form will recognise it without asking.",
+                messages.SUCCESS,
+            )
+        back = request.POST.get("next", "")
+        if back != "duplicates":
+            return HttpResponseRedirect(
+                reverse("admin:organisations_organisation_change", args=[pk])
+            )
+        return HttpResponseRedirect(reverse("admin:organisations_organisation_duplicates"))
 
     def save_model(self, request, obj, form, change):
         organisation_save(organisation=obj)
@@ -178,12 +244,16 @@ class OrganisationAdmin(admin.ModelAdmin):
                     "merge_url": f"{merge_url}?" + urlencode({"ids": [a, b]}, doseq=True),
                 }
             )
+        confirmed = ConfirmedName.objects.select_related("organisation").order_by(
+            Lower("organisation__name"), "-times", "name"
+        )
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "title": "Possible duplicate organisations",
             "subtitle": None,
             "pairs": pairs,
+            "confirmed_names": confirmed,
             "can_merge": self.has_change_permission(request),
             "changelist_url": reverse("admin:organisations_organisation_changelist"),
         }

@@ -4,7 +4,10 @@ Exact matching ignores case, accents, spacing and punctuation (`match_key`).
 Fuzzy matching (rapidfuzz) finds near misses such as "Knightsone Housing" for
 Knightstone, so the form can ask "Did you mean Knightstone?" and the admin can
 list likely duplicates. Generic words ("housing", "group", "homes"…) are left
-out of the fuzzy comparison: they make unrelated names look alike.
+out of the fuzzy comparison: they make unrelated names look alike. But a typo in a
+generic word must not hide a match: names of the same words, in order, each the same or
+a near miss ("Salix Homez" for Salix Homes, "Muir Grp" for Muir Group), are alike too
+(`_word_by_word`), as long as the distinctive words are (nearly) the same.
 """
 
 import re
@@ -41,6 +44,30 @@ def _folded(name):
     return "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
 
 
+HYPHENS = "-\u2010\u2011\u2012\u2013"  # hyphen-minus, hyphen, non-breaking, figure, en dash
+
+
+def search_fold(text):
+    """Text as search compares it, the same on SQLite and PostgreSQL: case and accents
+    removed, and each hyphenated word both split and joined ("Wi-Fi" gives "wi fi wifi"),
+    so "café", "CAFÉ" and "cafe", or "wi-fi", "wifi" and "wi fi", find each other."""
+    words = []
+    for word in _folded(text).split():
+        if any(hyphen in word for hyphen in HYPHENS):
+            parts = re.split(f"[{HYPHENS}]+", word)
+            words.extend(part for part in parts if part)
+            words.append("".join(parts))
+        else:
+            words.append(word)
+    return " ".join(words)
+
+
+def search_words(query):
+    """The words of a search box, folded like `search_fold`; a hyphenated word is joined."""
+    folded = _folded(query)
+    return [re.sub(f"[{HYPHENS}]+", "", word) for word in folded.split() if word.strip(HYPHENS)]
+
+
 def match_key(name):
     """A name reduced for exact comparison: case, accents, spacing and punctuation ignored.
 
@@ -74,6 +101,46 @@ class _Keys(NamedTuple):
     abbreviation: str  # the match_key of a one-word name of 2–6 characters, else ""
     fuzzy: str  # fuzzy_key
     squashed: str  # fuzzy_key without spaces
+    words: str  # match_key_words: every word, generic ones included
+
+
+# Word by word: a distinctive word must be this close to its counterpart, a generic one
+# ("homes", "group") only this close, or written without some of its letters ("grp").
+NEAR_WORD = 85
+NEAR_GENERIC_WORD = 70
+# The whole names, words joined, are at least this alike whenever `_word_by_word` can
+# reach SIMILAR (names of equal word counts whose words are near misses): the prefilter.
+NEAR_WORDS_PREFILTER = 70
+
+
+def _shortened(short, word):
+    """'grp' for 'group': the same first letter and the rest in order, two letters or more."""
+    if len(short) < 2 or len(short) >= len(word) or short[0] != word[0]:
+        return False
+    letters = iter(word)
+    return all(letter in letters for letter in short)
+
+
+def _word_by_word(a, b):
+    """0–100: the mean closeness of the names' words taken in order, or 0 unless the
+    names have as many words, every word is near its counterpart (see NEAR_WORD) and
+    at least one distinctive word is the same in both."""
+    words_a, words_b = a.words.split(), b.words.split()
+    if len(words_a) != len(words_b) or len(words_a) < 2:
+        return 0.0
+    scores = []
+    for x, y in zip(words_a, words_b, strict=True):
+        score = fuzz.ratio(x, y)
+        generic = x in GENERIC_WORDS or y in GENERIC_WORDS
+        if generic and (_shortened(x, y) or _shortened(y, x)):
+            score = max(score, NEAR_GENERIC_WORD)
+        if score < (NEAR_GENERIC_WORD if generic else NEAR_WORD):
+            return 0.0
+        scores.append(score)
+    shared = any(x == y and x not in GENERIC_WORDS for x, y in zip(words_a, words_b, strict=True))
+    if not shared:
+        return 0.0  # "Hope Group" is not "Home Group": a distinctive word must be the same
+    return sum(scores) / len(scores)
 
 
 @lru_cache(maxsize=8192)
@@ -86,6 +153,7 @@ def _keys(name):
         abbreviation=exact if could_abbreviate else "",
         fuzzy=fuzzy,
         squashed=fuzzy.replace(" ", ""),
+        words=match_key_words(name),
     )
 
 
@@ -96,15 +164,17 @@ def _score(a, b):
         b.abbreviation and b.abbreviation == a.initials
     ):
         return 90.0
+    by_words = _word_by_word(a, b)
     if not a.fuzzy or not b.fuzzy:
-        return 0.0
-    return max(fuzz.ratio(a.fuzzy, b.fuzzy), fuzz.ratio(a.squashed, b.squashed))
+        return by_words
+    return max(fuzz.ratio(a.fuzzy, b.fuzzy), fuzz.ratio(a.squashed, b.squashed), by_words)
 
 
 def similarity(a, b):
     """0–100: how alike two organisation names are, ignoring spacing and generic words.
 
-    An abbreviation scores 90 against the name it abbreviates ("SBHA").
+    An abbreviation scores 90 against the name it abbreviates ("SBHA"); a near miss in
+    any word, generic ones included, scores the mean of its words ("Muir Grp" 87).
     """
     return _score(_keys(a), _keys(b))
 
@@ -130,6 +200,7 @@ class _Index:
                 self.by_abbreviation[keys.abbreviation].append(i)
         self.fuzzy = [keys.fuzzy for keys in self.keys]
         self.squashed = [keys.squashed for keys in self.keys]
+        self.words = [keys.words for keys in self.keys]
 
     def near(self, query, score_cutoff, *, start=0):
         """Indexes (from `start` on) of the names that may score `score_cutoff` against `query`."""
@@ -140,14 +211,19 @@ class _Index:
         found = {i for i in found if i >= start}
         # A hair under the cutoff: the exact score is recomputed by the caller.
         cutoff = max(0.0, score_cutoff - 0.01)
-        for text, choices in ((query.fuzzy, self.fuzzy), (query.squashed, self.squashed)):
+        searches = (
+            (query.fuzzy, self.fuzzy, cutoff),
+            (query.squashed, self.squashed, cutoff),
+            (query.words, self.words, min(cutoff, NEAR_WORDS_PREFILTER)),
+        )
+        for text, choices, at_least in searches:
             matches = process.extract(
                 text,
                 choices[start:],
                 scorer=fuzz.ratio,
                 processor=None,
                 limit=None,
-                score_cutoff=cutoff,
+                score_cutoff=at_least,
             )
             found.update(start + i for _choice, _score, i in matches)
         return sorted(found)

@@ -4,11 +4,12 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import slugify
 
 from core.text import single_line
 
-from .matching import match_key
+from .matching import match_key, search_fold
 
 
 class OrganisationQuerySet(models.QuerySet):
@@ -38,6 +39,8 @@ class Organisation(models.Model):
     kind = models.CharField(max_length=32, choices=Kind, default=Kind.OTHER)
     website = models.URLField(max_length=500, blank=True, validators=[single_line])
     match_key = models.CharField(max_length=200, editable=False, db_index=True)
+    # The name as search compares it (matching.search_fold): kept by save(), like match_key.
+    search_name = models.CharField(max_length=400, editable=False, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = OrganisationQuerySet.as_manager()
@@ -71,6 +74,7 @@ class Organisation(models.Model):
         # Derived fields: the comparison key always follows the name; the slug is
         # set once and then kept, so published links do not break on a rename.
         self.match_key = match_key(self.name)
+        self.search_name = search_fold(self.name)
         if not self.slug:
             self.slug = self._unique_slug()
         super().save(*args, **kwargs)
@@ -99,6 +103,40 @@ class OrganisationAlias(models.Model):
                 Lower("name"),
                 name="organisation_alias_unique_ignoring_case",
                 violation_error_message="This alias is already in use.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} → {self.organisation.name}"
+
+    def save(self, *args, **kwargs):
+        self.match_key = match_key(self.name)
+        super().save(*args, **kwargs)
+
+
+class ConfirmedName(models.Model):
+    """A name someone typed and then confirmed, through "Did you mean…?", as this
+    organisation: offered to the organiser as an alias, accepted in one click, so the
+    next person typing it is not asked again."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="confirmed_names"
+    )
+    name = models.CharField(max_length=200)
+    match_key = models.CharField(max_length=200, editable=False)
+    times = models.PositiveIntegerField(
+        default=1, help_text="How many submissions confirmed this name."
+    )
+    last_confirmed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-last_confirmed_at", "pk"]
+        verbose_name = "name confirmed through “Did you mean…?”"
+        verbose_name_plural = "names confirmed through “Did you mean…?”"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "match_key"],
+                name="confirmed_name_unique_per_organisation",
             ),
         ]
 

@@ -1,17 +1,21 @@
-"""Finding the organisation someone means, and merging duplicates."""
+"""Finding the organisation someone means, merging duplicates, and the names people
+confirmed through "Did you mean…?" becoming aliases."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.db.models.functions import Lower
+from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
 from core.caching import mark_changed
 
 from . import matching
 from .matching import match_key
-from .models import Organisation, OrganisationAlias
+from .models import ConfirmedName, Organisation, OrganisationAlias
 
 # The answer to "Did you mean…?" that means "none of those: add mine".
 NEW_ORGANISATION = "new"
@@ -50,6 +54,8 @@ def organisation_resolve(*, name: str, choice: str = "") -> Organisation:
         suggestions = organisation_suggestions(name)
         chosen = [org for org in suggestions if str(org.pk) == choice]
         if chosen:
+            # The organiser is offered this spelling as an alias (organisation admin).
+            confirmed_name_record(organisation=chosen[0], name=name)
             return chosen[0]
         if suggestions:
             raise OrganisationNotConfirmed(name, suggestions)
@@ -97,7 +103,7 @@ def _references():
         for relation in Organisation._meta.related_objects
         if relation.one_to_many
         and not relation.hidden
-        and relation.related_model is not OrganisationAlias
+        and relation.related_model not in (OrganisationAlias, ConfirmedName)
     ]
 
 
@@ -174,6 +180,8 @@ def organisation_merge(*, keep: Organisation, others: Iterable[Organisation]) ->
         alias.match_key = match_key(alias.name)  # bulk_create skips save()
     OrganisationAlias.objects.bulk_create(new_aliases)
 
+    _move_confirmed_names(keep, other_ids)
+
     Organisation.objects.filter(pk__in=other_ids).delete()
     transaction.on_commit(mark_changed, robust=True)
     return MergeResult(
@@ -190,3 +198,56 @@ def organisation_save(*, organisation: Organisation) -> Organisation:
     organisation.save()
     transaction.on_commit(mark_changed, robust=True)
     return organisation
+
+
+def _move_confirmed_names(keep, other_ids):
+    """Names confirmed as the merged organisations are names of the one kept now (one
+    row per spelling; none that is `keep`'s own name)."""
+    kept_keys = set(keep.confirmed_names.values_list("match_key", flat=True)) | {keep.match_key}
+    for confirmed in ConfirmedName.objects.filter(organisation_id__in=other_ids).order_by("pk"):
+        if confirmed.match_key in kept_keys:
+            confirmed.delete()
+        else:
+            kept_keys.add(confirmed.match_key)
+            confirmed.organisation = keep
+            confirmed.save(update_fields=["organisation"])
+
+
+def confirmed_name_record(*, organisation: Organisation, name: str) -> ConfirmedName | None:
+    """Remember that someone typed `name` and confirmed it means `organisation`.
+
+    Called when a "Did you mean…?" answer picks a suggestion. A name already known for
+    the organisation (its own or an alias) is not recorded; a repeat counts up.
+    """
+    key = match_key(name)
+    if not key or key == organisation.match_key:
+        return None
+    if organisation.aliases.filter(match_key=key).exists():
+        return None
+    confirmed, created = ConfirmedName.objects.get_or_create(
+        organisation=organisation, match_key=key, defaults={"name": name}
+    )
+    if not created:
+        ConfirmedName.objects.filter(pk=confirmed.pk).update(
+            times=F("times") + 1, last_confirmed_at=timezone.now()
+        )
+    return confirmed
+
+
+@transaction.atomic
+def confirmed_name_accept(*, confirmed: ConfirmedName) -> OrganisationAlias:
+    """Make a confirmed name an alias of its organisation, and forget the suggestion.
+
+    Raises ValidationError when another organisation already has that alias.
+    """
+    alias = OrganisationAlias(organisation=confirmed.organisation, name=confirmed.name)
+    try:
+        alias.full_clean()
+    except ValidationError as error:
+        raise ValidationError(
+            f"“{confirmed.name}” cannot be an alias of {confirmed.organisation.name}: "
+            + " ".join(error.messages)
+        ) from error
+    alias.save()
+    confirmed.delete()
+    return alias

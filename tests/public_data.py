@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.urls import reverse
 
-from innovations.models import Innovation, Submission, Theme
+from innovations.models import Innovation, Submission, Theme, innovation_search_text
 from tests.factories import make_organisation
 
 THEMES = list(Theme.values)
@@ -37,6 +37,10 @@ def fill(campaign, n, *, organisations=10, status=Innovation.Status.APPROVED):
             organisation=orgs[i % organisations],
             title=f"Bulk innovation {i}",
             description=f"What bulk innovation {i} does.",
+            # bulk_create skips save(), which keeps the search text.
+            search_text=innovation_search_text(
+                f"Bulk innovation {i}", f"What bulk innovation {i} does."
+            ),
             theme=THEMES[i % len(THEMES)],
             status=status,
             created_at=campaign.opens_at + timedelta(minutes=7 * i),

@@ -65,7 +65,7 @@ def test_queue_shows_status_and_date_and_the_campaign_only_across_campaigns(
     response = client.get(CHANGELIST)
     assert columns(response) == [
         "action_checkbox",
-        "title",
+        "innovation",
         "organisation",
         "status",
         "submitted",

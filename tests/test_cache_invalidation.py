@@ -276,6 +276,10 @@ def test_an_organisation_renamed_in_admin_shows_at_once(
                 "aliases-INITIAL_FORMS": "0",
                 "aliases-MIN_NUM_FORMS": "0",
                 "aliases-MAX_NUM_FORMS": "1000",
+                "confirmed_names-TOTAL_FORMS": "0",
+                "confirmed_names-INITIAL_FORMS": "0",
+                "confirmed_names-MIN_NUM_FORMS": "0",
+                "confirmed_names-MAX_NUM_FORMS": "1000",
                 "_save": "Save",
             },
         )

@@ -8,7 +8,6 @@ from unittest import mock
 import pytest
 from django.conf import settings
 from django.db import OperationalError, connection
-from django.template.loader import render_to_string
 from django.urls import path
 
 from config.errors import server_error
@@ -116,12 +115,6 @@ def test_a_database_outage_gives_the_503_page(failing_client):
     assert response["Retry-After"] == "30"
     assert b"cannot reach our database" in response.content
     assert b"administrator command" not in response.content
-
-
-def test_429_page_keeps_its_message():
-    html = render_to_string("429.html", {"SITE_NAME": "140in140", "retry_after": "10 minutes"})
-    assert "Please wait 10 minutes and try again." in html
-    assert 'class="site-header"' in html
 
 
 # --- request ids and logging -----------------------------------------------------------

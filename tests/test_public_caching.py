@@ -237,12 +237,13 @@ def test_innovation_and_organisation_pages_run_no_query_on_a_hit_and_follow_chan
     assert client.get(shown.get_absolute_url()).status_code == 404
 
 
-def test_an_organisation_without_innovations_is_renamed_at_once(client):
+def test_a_renamed_organisation_shows_its_new_name_at_once(client):
     org = make_organisation(name="Old Name Homes")
+    make_innovation(organisation=org, status="approved")  # public only with one approved
     assert b"Old Name Homes" in client.get(org.get_absolute_url()).content
     org.name = "New Name Homes"
     org.save()
-    mark_changed()  # what the organisation admin does when no campaign is affected
+    mark_changed()  # what the organisation admin does on a rename
     assert b"New Name Homes" in client.get(org.get_absolute_url()).content
 
 

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from innovations import collated
-from innovations.models import Innovation, Theme
+from innovations.models import Innovation, Theme, innovation_search_text
 from tests.factories import make_campaign, make_innovation, make_organisation, make_submission
 from tests.public_data import fill
 
@@ -157,6 +157,7 @@ def approved_from(campaign, organisation, titles):
             organisation=organisation,
             title=title,
             description="What it does.",
+            search_text=innovation_search_text(title, "What it does."),  # bulk skips save()
             status="approved",
         )
         for title in titles

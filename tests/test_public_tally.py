@@ -195,3 +195,20 @@ def test_time_left_is_server_rendered_in_words(client):
     with time_machine.travel(at, tick=False):
         html = home(client, campaign).content.decode()
     assert ">45 minutes left</span>" in html
+
+
+def test_home_says_how_many_were_received_and_how_many_published(client):
+    """The list shows approved innovations only: the home says both numbers, so they agree."""
+    campaign = make_campaign()
+    org = make_organisation()
+    for status in ["approved"] * 4 + ["pending"] * 3 + ["rejected"]:
+        make_innovation(campaign=campaign, organisation=org, status=status)
+    html = home(client, campaign).content.decode()
+    assert "7 received · 4 published so far" in html
+
+
+def test_closed_home_says_received_and_published_without_so_far(client):
+    campaign = make_campaign(opens_at=datetime(2014, 6, 30, 8, 59, tzinfo=LONDON))
+    make_innovation(campaign=campaign, status="approved")
+    html = home(client, campaign).content.decode()
+    assert "1 received · 1 published</p>" in html

@@ -28,6 +28,11 @@ def bromford():
     return make_organisation(name="Bromford")
 
 
+def publish(organisation):
+    """An approved innovation in another campaign: what puts a name in the form's datalist."""
+    make_innovation(organisation=organisation, status="approved")
+
+
 @pytest.fixture
 def campaign_2014():
     """Opened 8.59am on Monday 30 June 2014 for 140 hours: closed 4.59am on Sunday 6 July."""
@@ -39,6 +44,7 @@ def campaign_2014():
 
 
 def test_form_page_shows_the_form_deadline_and_countdown(client, campaign, bromford):
+    publish(bromford)
     response = client.get(submit_url(campaign))
     assert response.status_code == 200
     assert response["Cache-Control"].startswith("max-age=0")
@@ -273,6 +279,7 @@ def test_form_page_queries_do_not_grow_with_data(
             organisation=organisations[n % size],
             title=f"Idea {n}",
             description="…",
+            status=Innovation.Status.APPROVED,
         )
         for n in range(size)
     )
@@ -286,6 +293,7 @@ def test_form_page_queries_do_not_grow_with_data(
 def test_the_form_s_tally_and_organisation_names_follow_each_new_submission(
     client, campaign, bromford, django_capture_on_commit_callbacks
 ):
+    publish(bromford)
     first = client.get(submit_url(campaign)).content.decode()
     assert "So far: 0 innovations" in first
     assert '<option value="Bromford">' in first
@@ -297,4 +305,5 @@ def test_the_form_s_tally_and_organisation_names_follow_each_new_submission(
 
     again = client.get(submit_url(campaign)).content.decode()
     assert "So far: 1 innovation from 1 organisation" in again
-    assert '<option value="Knightstone Housing">' in again
+    # A new organisation is public only once one of its innovations is approved.
+    assert '<option value="Knightstone Housing">' not in again

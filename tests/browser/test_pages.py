@@ -149,6 +149,9 @@ def _too_many(page, demo):
     page.get_by_label(steps.CONSENT).check()
     steps.send(page)
     assert page.get_by_role("heading", level=1).inner_text() == "Slow down a little"
+    # What they typed is still in the form, to send again later.
+    assert page.get_by_label("Your name").input_value() != ""
+    assert page.locator("#id_innovations-0-title").input_value() == steps.FIRST["title"]
     return 429
 
 
@@ -162,7 +165,8 @@ DRIVEN = {
 
 @pytest.mark.parametrize("name", DRIVEN)
 def test_public_page_reached_by_a_form(new_page, demo, check_page, settings, name):
-    settings.SUBMISSION_RATE_LIMIT = "1/600" if name == "too-many-requests" else "0"
+    # Counted in innovations: the two of submit_two are allowed, the next one is not.
+    settings.SUBMISSION_RATE_LIMIT = "2/600" if name == "too-many-requests" else "0"
     desktop = new_page()
     expected = DRIVEN[name](desktop, demo)
     assert harness.document_status(desktop) == expected
