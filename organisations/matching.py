@@ -108,9 +108,6 @@ class _Keys(NamedTuple):
 # ("homes", "group") only this close, or written without some of its letters ("grp").
 NEAR_WORD = 85
 NEAR_GENERIC_WORD = 70
-# The whole names, words joined, are at least this alike whenever `_word_by_word` can
-# reach SIMILAR (names of equal word counts whose words are near misses): the prefilter.
-NEAR_WORDS_PREFILTER = 70
 
 
 def _shortened(short, word):
@@ -119,6 +116,15 @@ def _shortened(short, word):
         return False
     letters = iter(word)
     return all(letter in letters for letter in short)
+
+
+def _distinctive_places(keys):
+    """(how many words, where, the word) for each distinctive word of a name: two names
+    `_word_by_word` can score share at least one."""
+    words = keys.words.split()
+    if len(words) < 2:
+        return []
+    return [(len(words), i, word) for i, word in enumerate(words) if word not in GENERIC_WORDS]
 
 
 def _word_by_word(a, b):
@@ -198,9 +204,13 @@ class _Index:
             self.by_initials[keys.initials].append(i)
             if keys.abbreviation:
                 self.by_abbreviation[keys.abbreviation].append(i)
+        # `_word_by_word` needs a distinctive word in the same place of a name as long.
+        self.by_word = defaultdict(list)
+        for i, keys in enumerate(self.keys):
+            for place in _distinctive_places(keys):
+                self.by_word[place].append(i)
         self.fuzzy = [keys.fuzzy for keys in self.keys]
         self.squashed = [keys.squashed for keys in self.keys]
-        self.words = [keys.words for keys in self.keys]
 
     def near(self, query, score_cutoff, *, start=0):
         """Indexes (from `start` on) of the names that may score `score_cutoff` against `query`."""
@@ -208,22 +218,19 @@ class _Index:
         if query.abbreviation:
             found.update(self.by_initials.get(query.abbreviation, ()))
         found.update(self.by_abbreviation.get(query.initials, ()))
+        for place in _distinctive_places(query):
+            found.update(self.by_word.get(place, ()))
         found = {i for i in found if i >= start}
         # A hair under the cutoff: the exact score is recomputed by the caller.
         cutoff = max(0.0, score_cutoff - 0.01)
-        searches = (
-            (query.fuzzy, self.fuzzy, cutoff),
-            (query.squashed, self.squashed, cutoff),
-            (query.words, self.words, min(cutoff, NEAR_WORDS_PREFILTER)),
-        )
-        for text, choices, at_least in searches:
+        for text, choices in ((query.fuzzy, self.fuzzy), (query.squashed, self.squashed)):
             matches = process.extract(
                 text,
                 choices[start:],
                 scorer=fuzz.ratio,
                 processor=None,
                 limit=None,
-                score_cutoff=at_least,
+                score_cutoff=cutoff,
             )
             found.update(start + i for _choice, _score, i in matches)
         return sorted(found)
