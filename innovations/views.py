@@ -240,7 +240,7 @@ def submit(request, slug):
     data = submitter.cleaned_data
     rows = [form.cleaned_data for form in formset.filled_forms()]
     reservation = innovations_reserve(
-        address=client_ip(request), email=data["email"], count=len(rows)
+        address=client_ip(request), email=data["email"], count_=len(rows)
     )
     if not reservation.allowed:
         _refused(request, campaign, "rate-limited", innovations=len(rows))

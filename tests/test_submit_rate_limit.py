@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.core.cache import cache
 
+from core import caching
 from innovations.models import Innovation, Submission
 from innovations.ratelimit import parse_rate
 from organisations.models import Organisation
@@ -146,6 +147,8 @@ def test_the_limit_fails_open_with_a_warning_when_the_cache_fails(
         raise ConnectionError("cache unreachable")
 
     monkeypatch.setattr(cache, "incr", broken)
+    # A failure pauses the cache for a few seconds (core.caching): not beyond this test.
+    monkeypatch.setattr(caching, "_paused_until", 0.0)
     with caplog.at_level(logging.WARNING, logger="innovations.ratelimit"):
         for n in range(3):
             response = client.post(submit_url(campaign), payload(innovation(n)))
@@ -183,3 +186,17 @@ def test_the_429_page_keeps_everything_typed_and_says_when_to_try_again(client, 
     assert (
         response["Cache-Control"].startswith("max-age=0") or "no-store" in response["Cache-Control"]
     )
+
+
+@pytest.mark.redis
+def test_on_redis_the_limit_holds_and_says_how_long_is_left(client, campaign, redis_cache):
+    twenty = [innovation(n) for n in range(1, 21)]
+    assert client.post(submit_url(campaign), payload(*twenty)).status_code == 303
+    refused = client.post(submit_url(campaign), payload(innovation(21)))
+    assert refused.status_code == 429
+    assert 590 <= int(refused["Retry-After"]) <= 600  # what is left of the window
+    # A "Did you mean…?" round gives its innovations back on Redis too.
+    other = payload(*[innovation(n) for n in range(15)], email="ben@example.org")
+    asked = client.post(submit_url(campaign), {**other, "organisation": "Bromfordd"})
+    assert "Did you mean Bromford?" in asked.content.decode()
+    assert client.post(submit_url(campaign), other).status_code == 303
