@@ -222,7 +222,10 @@ class OrganisationAdmin(admin.ModelAdmin):
             raise PermissionDenied
         organisations = {
             org.pk: org
-            for org in Organisation.objects.annotate(innovation_count=Count("innovations"))
+            # In name order, said explicitly: it decides which of a pair is listed first.
+            for org in Organisation.objects.annotate(
+                innovation_count=Count("innovations")
+            ).order_by("name", "pk")
         }
         # Names first, so a pair alike by name is shown by name rather than by an alias.
         labelled = [(org.name, org.pk) for org in organisations.values()]
