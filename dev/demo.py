@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from campaign.models import Campaign
 from core.caching import mark_changed
+from innovations.counts import counts_rebuild
 from innovations.models import Innovation, Submission, Theme
 from organisations.models import Organisation, OrganisationAlias
 
@@ -287,5 +288,7 @@ def load_demo():
     """Create or refresh the demo data; running it twice gives the same rows."""
     orgs = _organisations()
     campaigns = [_campaign_2014(orgs), _live_campaign(orgs)]
+    # update_or_create skips the services that keep the counts: count afresh.
+    counts_rebuild([c.pk for c in campaigns])
     transaction.on_commit(lambda: mark_changed(*[c.pk for c in campaigns]))
     return campaigns

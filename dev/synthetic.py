@@ -7,8 +7,9 @@ generator: the same arguments always give the same data.
 
 `bulk_create` skips `Model.save()`, so this module sets what `save()` would have
 set: organisations' `match_key` and `slug`, and each innovation's `campaign` and
-`organisation` copied from its submission. It writes no django-simple-history
-rows (no moderation happened through the app).
+`organisation` copied from its submission, and counts the campaign's innovations
+afresh (`counts_rebuild`), as the services would have. It writes no
+django-simple-history rows (no moderation happened through the app).
 """
 
 import random
@@ -23,6 +24,7 @@ from django.utils.text import slugify
 
 from campaign.models import Campaign
 from core.caching import mark_changed
+from innovations.counts import counts_rebuild
 from innovations.models import Innovation, Submission, Theme, innovation_search_text
 from organisations.matching import match_key, search_fold
 from organisations.models import Organisation
@@ -501,6 +503,7 @@ def load_synthetic(
         written += _write_chunk(
             rng, campaign, orgs, plan[first : first + SUBMISSIONS_PER_CHUNK], window
         )
+    counts_rebuild([campaign.pk])  # bulk_create skipped the services that keep them
     transaction.on_commit(lambda: mark_changed(campaign.pk))
     by_status = dict(
         Innovation.objects.for_campaign(campaign)

@@ -1,22 +1,21 @@
 """The pace chart: innovations received per hour, the running total and the target pace.
 
-The counting is done by the database (one GROUP BY on the hour, in UTC so every
-bucket is exactly one hour even across a clock change); Python only places at
-most one bar per hour of the campaign.
+The counts per hour are kept beside the innovations (`HourCount`, by UTC hour so
+every bucket is exactly one hour even across a clock change; innovations/counts.py);
+Python only places at most one bar per hour of the campaign.
 """
 
 import math
 from dataclasses import dataclass
 from datetime import UTC, timedelta
 
-from django.db.models import Count
-from django.db.models.functions import TruncHour
+from django.db.models import Sum
 from django.utils import timezone
 
 from core.caching import cached
 from core.timewords import length_words, when_words
 
-from .models import Innovation
+from .models import HourCount, Innovation
 
 HOUR = timedelta(hours=1)
 
@@ -31,11 +30,9 @@ BARS_TOP, BARS_BOTTOM = 214, 266  # ...the bars per hour below
 def hourly_counts(campaign):
     """{hour index from the campaign's first hour: innovations received}, counted ones only."""
     rows = (
-        Innovation.objects.for_campaign(campaign)
-        .counted()
-        .annotate(hour=TruncHour("created_at", tzinfo=UTC))
+        HourCount.objects.filter(campaign=campaign, status__in=Innovation.COUNTED, n__gt=0)
         .values("hour")
-        .annotate(n=Count("pk"))
+        .annotate(n=Sum("n"))
         .order_by("hour")
     )
     start = _first_hour(campaign)

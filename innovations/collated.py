@@ -1,8 +1,9 @@
 """The collated list: approved innovations grouped by organisation, A to Z.
 
 Three queries whatever the size: every matching organisation's initial and count
-(one small row per organisation, which gives the pages, the A-Z index and the
-totals), this page's organisations, then their innovations. Pages hold whole
+(one small row per organisation, from the counts kept per organisation when nothing
+is filtered, which gives the pages, the A-Z index and the totals), this page's
+organisations, then their innovations. Pages hold whole
 organisations, so a group is not cut in half, and about the same number of
 innovations, so a page weighs the same at 100 innovations or 100,000. Only an
 organisation with more innovations than a page holds is spread over several pages
@@ -12,7 +13,7 @@ organisation with more innovations than a page holds is spread over several page
 from dataclasses import dataclass, field
 
 from django import forms
-from django.db.models import Case, Count, F, Q, Value, When, Window
+from django.db.models import Case, Count, F, Q, Sum, Value, When, Window
 from django.db.models.functions import Lower, RowNumber, Substr, Upper
 
 from organisations.matching import search_words
@@ -196,13 +197,23 @@ def collated_page(
     per_page=ORGANISATIONS_PER_PAGE,
     innovations_per_page=INNOVATIONS_PER_PAGE,
 ):
-    match = innovation_filter(theme, words, prefix="innovations__", organisation="")
-    organisations = Organisation.objects.filter(Q(innovations__campaign=campaign) & match)
-
     # 1. Every matching organisation's initial and count, A to Z: small rows (one per
     # organisation, ~1,500 for the whole sector), from which pages and the index follow.
+    # Unfiltered, the counts kept per organisation (innovations/counts.py) give them;
+    # a filter has to look at the innovations themselves.
+    if theme or words:
+        match = innovation_filter(theme, words, prefix="innovations__", organisation="")
+        organisations = Organisation.objects.filter(
+            Q(innovations__campaign=campaign) & match
+        ).annotate(count=Count("innovations"))
+    else:
+        organisations = Organisation.objects.filter(
+            innovation_counts__campaign=campaign,
+            innovation_counts__status=Innovation.Status.APPROVED,
+            innovation_counts__n__gt=0,
+        ).annotate(count=Sum("innovation_counts__n"))
     rows = list(
-        organisations.annotate(initial=_initial(), count=Count("innovations"))
+        organisations.annotate(initial=_initial())
         .order_by("initial", Lower("name"), "pk")
         .values_list("pk", "initial", "count")
     )

@@ -188,3 +188,71 @@ class Innovation(models.Model):
     def counted_filter(cls, prefix=""):
         """A Q for counted innovations, from a model related by `prefix` (e.g. "innovations__")."""
         return Q(**{f"{prefix}status__in": cls.COUNTED})
+
+
+class OrganisationCount(models.Model):
+    """How many innovations a campaign has from one organisation in one status.
+
+    The tally, the list of campaigns and the collated list read these few rows (one
+    per organisation and status) instead of counting every innovation: at 100,000
+    innovations that is 1 ms instead of 100. Kept exact by innovations/counts.py,
+    which every service that adds, moves, moderates or deletes innovations calls in
+    its own transaction.
+    """
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="organisation_counts"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="innovation_counts"
+    )
+    status = models.CharField(max_length=16, choices=Innovation.Status)
+    n = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["campaign", "organisation", "status"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "organisation", "status"], name="organisation_count_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "approved", "rejected"]),
+                name="organisation_count_status_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.n} {self.status} from organisation {self.organisation_id}"
+
+    @classmethod
+    def merge_organisation_rows(cls, keep, other_ids):
+        """The organisation merge's hook (organisations/services.py): fold the counts of
+        `other_ids` into `keep`'s, since two rows for one organisation cannot both move."""
+        from .counts import counts_merge_organisations
+
+        counts_merge_organisations(keep_id=keep.pk, other_ids=other_ids)
+
+
+class HourCount(models.Model):
+    """How many innovations a campaign received in one clock hour (UTC) in one status:
+    the pace chart's bars, kept like OrganisationCount."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="hour_counts")
+    hour = models.DateTimeField(help_text="The start of the hour, in UTC.")
+    status = models.CharField(max_length=16, choices=Innovation.Status)
+    n = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["campaign", "hour", "status"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "hour", "status"], name="hour_count_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "approved", "rejected"]),
+                name="hour_count_status_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.n} {self.status} in the hour from {self.hour:%Y-%m-%d %H:00} UTC"

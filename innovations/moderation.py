@@ -10,6 +10,7 @@ from simple_history.utils import bulk_update_with_history
 
 from core.caching import mark_changed
 
+from .counts import counted, counted_rows, counts_apply
 from .models import Innovation
 
 CHANGE_REASONS = {
@@ -30,6 +31,7 @@ def innovation_moderate(*, innovations, status: str, user) -> int:
     status = Innovation.Status(status)
     now = timezone.now()
     changing = list(innovations.select_for_update().exclude(status=status).order_by("pk"))
+    before = [counted(innovation) for innovation in changing]
     for innovation in changing:
         innovation.status = status
         innovation.moderated_at = now
@@ -43,6 +45,7 @@ def innovation_moderate(*, innovations, status: str, user) -> int:
             default_change_reason=CHANGE_REASONS[status],
             default_date=now,
         )
+        counts_apply(added=changing, removed=before)
         campaign_ids = {innovation.campaign_id for innovation in changing}
         transaction.on_commit(lambda: mark_changed(*sorted(campaign_ids)), robust=True)
     return len(changing)
@@ -78,6 +81,7 @@ def innovation_edit(*, innovation: Innovation, changed: list[str], user) -> Inno
 def innovation_delete(*, innovations) -> int:
     """Delete innovations (a queryset) for good; how many went."""
     campaign_ids = sorted(set(innovations.values_list("campaign_id", flat=True)))
+    counts_apply(removed=counted_rows(innovations.select_for_update()))
     deleted, _ = innovations.delete()
     transaction.on_commit(lambda: mark_changed(*campaign_ids), robust=True)
     return deleted

@@ -13,6 +13,7 @@ from core.caching import mark_changed
 from core.timewords import when_words
 from organisations.services import organisation_resolve
 
+from .counts import counted, counted_rows, counts_apply
 from .models import Innovation, Submission
 from .receipts import receipt_send
 
@@ -80,6 +81,8 @@ def submission_create(
         innovation.full_clean()
         innovation.save()
         saved.append(innovation)
+    # Last, so the hour's count row is locked for as short a time as possible.
+    counts_apply(added=saved)
     transaction.on_commit(lambda: mark_changed(campaign.pk), robust=True)
     transaction.on_commit(lambda: receipt_send(submission, saved), robust=True)
     return submission
@@ -100,8 +103,11 @@ def submission_innovations_sync(
     moved = list(
         submission.innovations.filter(
             ~Q(campaign_id=submission.campaign_id) | ~Q(organisation_id=submission.organisation_id)
-        ).order_by("pk")
+        )
+        .select_for_update()
+        .order_by("pk")
     )
+    before = [counted(innovation) for innovation in moved]
     for innovation in moved:
         innovation.campaign_id = submission.campaign_id
         innovation.organisation_id = submission.organisation_id
@@ -113,6 +119,7 @@ def submission_innovations_sync(
             default_user=user,
             default_change_reason="Submission edited in admin",
         )
+        counts_apply(added=moved, removed=before)
     campaign_ids = sorted({submission.campaign_id, previous_campaign_id} - {None})
     transaction.on_commit(lambda: mark_changed(*campaign_ids), robust=True)
     return len(moved)
@@ -123,6 +130,8 @@ def submission_delete(*, submissions) -> int:
     """Delete submissions (a queryset) with their innovations; how many submissions went."""
     campaign_ids = sorted(set(submissions.values_list("campaign_id", flat=True)))
     count = submissions.count()
+    going = Innovation.objects.filter(submission__in=submissions).select_for_update()
+    counts_apply(removed=counted_rows(going))
     submissions.delete()
     transaction.on_commit(lambda: mark_changed(*campaign_ids), robust=True)
     return count

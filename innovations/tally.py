@@ -9,14 +9,15 @@ campaign had Switchee) it says "organisations", so the sentence is never wrong.
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce
 
 from campaign.models import Campaign
 from core.caching import cached
 from core.timewords import clock_words, date_words
 from organisations.models import Organisation
 
-from .models import Innovation
+from .models import Innovation, OrganisationCount
 
 
 @dataclass(frozen=True)
@@ -54,20 +55,19 @@ class Tally:
 
 
 def campaign_tally(campaign):
-    """The campaign's tally, from one aggregate query."""
-    row = (
-        Innovation.objects.for_campaign(campaign)
-        .counted()
-        .aggregate(
-            innovations=Count("pk"),
-            published=Count("pk", filter=Q(status=Innovation.Status.APPROVED)),
-            organisations=Count("organisation", distinct=True),
-            others=Count(
-                "organisation",
-                distinct=True,
-                filter=~Q(organisation__kind=Organisation.Kind.HOUSING_ASSOCIATION),
-            ),
-        )
+    """The campaign's tally, from its organisation counts (innovations/counts.py): one
+    query over a row per organisation and status, however many innovations there are."""
+    row = OrganisationCount.objects.filter(
+        campaign=campaign, status__in=Innovation.COUNTED, n__gt=0
+    ).aggregate(
+        innovations=Coalesce(Sum("n"), 0),
+        published=Coalesce(Sum("n", filter=Q(status=Innovation.Status.APPROVED)), 0),
+        organisations=Count("organisation", distinct=True),
+        others=Count(
+            "organisation",
+            distinct=True,
+            filter=~Q(organisation__kind=Organisation.Kind.HOUSING_ASSOCIATION),
+        ),
     )
     return Tally(
         innovations=row["innovations"],
@@ -84,11 +84,13 @@ def cached_tally(campaign):
 
 def campaigns_with_counts():
     """Every campaign, newest first, with `received` and `organisation_count` (counted ones)."""
-    counted = Innovation.counted_filter("innovations__")
+    counted = Q(organisation_counts__status__in=Innovation.COUNTED, organisation_counts__n__gt=0)
     return list(
         Campaign.objects.annotate(
-            received=Count("innovations", filter=counted),
-            organisation_count=Count("innovations__organisation", filter=counted, distinct=True),
+            received=Coalesce(Sum("organisation_counts__n", filter=counted), 0),
+            organisation_count=Count(
+                "organisation_counts__organisation", filter=counted, distinct=True
+            ),
         ).order_by("-opens_at")
     )
 

@@ -111,10 +111,16 @@ def _move_references(keep, other_ids):
     """Point every reference to `other_ids` at `keep`; {model's plural name: rows moved}.
 
     Rows of a model with a history (simple_history) move with a history record saying
-    why; the others in one UPDATE.
+    why; a model with a `merge_organisation_rows(keep, other_ids)` class method (the
+    innovation counts) merges its own rows; the others move in one UPDATE.
     """
     moved = {}
     for model, field in _references():
+        if hasattr(model, "merge_organisation_rows"):
+            # Rows keyed by organisation (counts) that cannot simply be repointed: the
+            # model folds them itself. They are bookkeeping, not something moved.
+            model.merge_organisation_rows(keep, other_ids)
+            continue
         rows = model._default_manager.filter(**{f"{field}_id__in": other_ids})
         if hasattr(model, "history"):
             changing = list(rows)

@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from campaign.models import Campaign
+from innovations.counts import counts_apply
 from innovations.models import Innovation, Submission, Theme
 from organisations.models import Organisation
 
@@ -50,7 +51,10 @@ def make_innovation(*, submission=None, campaign=None, organisation=None, **fiel
     fields.setdefault("title", f"Innovation {n}")
     fields.setdefault("description", f"What innovation {n} does.")
     fields.setdefault("theme", Theme.DIGITAL_INCLUSION)
-    return Innovation.objects.create(submission=submission, **fields)
+    innovation = Innovation.objects.create(submission=submission, **fields)
+    # As submission_create does: the tally and the chart read the kept counts.
+    counts_apply(added=[innovation])
+    return innovation
 
 
 def make_user(*, staff=False, groups=(), **fields):

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django.urls import reverse
 
+from innovations.counts import counts_rebuild
 from innovations.models import Innovation, Submission, Theme, innovation_search_text
 from tests.factories import make_organisation
 
@@ -47,4 +48,5 @@ def fill(campaign, n, *, organisations=10, status=Innovation.Status.APPROVED):
         )
         for i in range(n)
     )
+    counts_rebuild([campaign.pk])  # bulk_create skips the services that keep the counts
     return orgs

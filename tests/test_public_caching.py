@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from core.caching import mark_changed
 from innovations.models import Innovation
+from innovations.moderation import innovation_moderate
 from tests.factories import make_campaign, make_innovation, make_organisation
 from tests.public_data import CACHED, fill, url
 
@@ -131,8 +132,9 @@ def test_an_approval_shows_at_once_after_mark_changed(client):
     assert "Waiting to be seen" not in before["innovations"]
     assert "Waiting to be seen" not in before["feed"]
 
-    pending.status = Innovation.Status.APPROVED
-    pending.save()
+    innovation_moderate(
+        innovations=Innovation.objects.filter(pk=pending.pk), status="approved", user=None
+    )
     mark_changed(campaign.pk)
 
     after = _warm(client, campaign)

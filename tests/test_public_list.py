@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from innovations import collated
+from innovations.counts import counts_rebuild
 from innovations.models import Innovation, Theme, innovation_search_text
 from tests.factories import make_campaign, make_innovation, make_organisation, make_submission
 from tests.public_data import fill
@@ -162,6 +163,7 @@ def approved_from(campaign, organisation, titles):
         )
         for title in titles
     )
+    counts_rebuild([campaign.pk])  # bulk_create skips the services that keep the counts
 
 
 def test_an_organisation_bigger_than_a_page_is_spread_over_pages_in_order(client):
