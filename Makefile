@@ -84,8 +84,9 @@ ci: lint migrations-check test
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache node_modules
 
-## bench: gunicorn + PostgreSQL + Redis under wrk at 100 and 100,000 innovations → docs/performance.md
-## (about 6 minutes; `make bench BENCH_ARGS=--quick` is a 2-minute smoke run that writes to /tmp)
+## bench: Debian's nginx (the deploy/nginx template) in front of gunicorn + PostgreSQL + Redis,
+## under wrk and a deadline rush of submissions, at 100 and 100,000 innovations → docs/performance.md
+## (about 15 minutes; `make bench BENCH_ARGS=--quick` is a 4-minute smoke run that writes to /tmp)
 .PHONY: bench
-bench: install-dev
+bench: install-dev nginx-system
 	$(PY) -m bench.run $(BENCH_ARGS)

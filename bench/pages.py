@@ -1,18 +1,38 @@
 """The URLs the bench measures, shared by the load runs and the query probe."""
 
-STATIC_PATH = "/static/css/site.css"
 BARE_PATH = "/__dev__/bare/"
+# Where each page's copy is written as a static file of the same size (through nginx).
+SAME_SIZE_DIR = "bench-same-size"
 
 
-def measured(slug, innovation_id):
-    """(label, path) of every page driven with wrk; each is paired with a run of BARE_PATH."""
+def through_nginx(slug, innovation_id):
+    """(label, path, extension) of the pages read through nginx, each beside a static
+    file of its own size served by the same nginx."""
     return [
-        ("static file", STATIC_PATH),
+        ("campaign home", f"/campaigns/{slug}/", "html"),
+        ("list, first page", f"/campaigns/{slug}/innovations/", "html"),
+        ("innovation page", f"/campaigns/{slug}/innovations/{innovation_id}/", "html"),
+        ("badge", f"/campaigns/{slug}/badge.svg", "svg"),
+    ]
+
+
+def same_size_path(label, extension):
+    """The static path of the file standing in for page `label`."""
+    return f"/static/{SAME_SIZE_DIR}/{label.replace(' ', '-').replace(',', '')}.{extension}"
+
+
+def straight_to_gunicorn(slug):
+    """(label, path) of cached pages read from gunicorn itself, each beside BARE_PATH."""
+    return [
         ("campaign home", f"/campaigns/{slug}/"),
         ("list, first page", f"/campaigns/{slug}/innovations/"),
-        ("innovation page", f"/campaigns/{slug}/innovations/{innovation_id}/"),
         ("badge", f"/campaigns/{slug}/badge.svg"),
     ]
+
+
+def rush_paths(slug):
+    """(the page read during the deadline rush, the form submitted to)."""
+    return f"/campaigns/{slug}/", f"/campaigns/{slug}/submit/"
 
 
 def public(slug, innovation_id, organisation_slug, busiest_page=1):

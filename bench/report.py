@@ -1,10 +1,10 @@
-"""The figures as Markdown (docs/performance.md), with each issue-8 target met or not."""
+"""The figures as Markdown (docs/performance.md), with each issue-12 target met or not."""
 
 import os
 import platform
 import statistics
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -15,12 +15,18 @@ import psycopg
 import redis
 
 from bench import stack, wrk
-from bench.pages import BARE_PATH
 from bench.probe import REBUILD_REPEATS
 
 COMMAND = "make bench  # = .venv/bin/python -m bench.run"
-CACHED_PAGES = ("campaign home", "list, first page", "badge")
-SIZED_PAGES = ("campaign home", "list, first page", "innovation page", "badge")
+# Targets of issue 12.
+NGINX_RATIO = 0.8  # a page through nginx ÷ a static file of its size through the same nginx
+GUNICORN_RATIO = 0.5  # a cached page straight from gunicorn ÷ the bare view
+RUSH_READ_RATIO = 0.7  # readers during the rush ÷ the same readers alone
+RUSH_P99_MS = 25.0
+TALLY_WITHIN_S = 2.0
+MISS_QUERIES = 4
+REBUILD_MS = 50.0
+REBUILD_AT = 100_000
 
 
 @dataclass
@@ -29,8 +35,19 @@ class Row:
     path: str
     outcome: str  # "ok", "missing (404)", "answered 500"…
     figures: object  # wrk.Figures or None (over every round)
-    floor: object = None  # the bare view's wrk.Figures, measured just before this page
-    ratios: tuple = ()  # page ÷ bare view's requests/s, in each round
+    floor: object = None  # what it is compared with, measured just before it (wrk.Figures)
+    ratios: tuple = ()  # page ÷ floor's requests/s, in each round
+    floor_path: str = ""
+    bytes: int = 0
+
+    @property
+    def ratio(self):
+        """The median round's ratio (or of the means, with no rounds)."""
+        if not (self.figures and self.floor):
+            return None
+        if self.ratios:
+            return statistics.median(self.ratios)
+        return self.figures.requests_per_second / self.floor.requests_per_second
 
 
 def combine(runs):
@@ -49,41 +66,48 @@ def combine(runs):
 
 
 @dataclass
+class Rush:
+    """The deadline rush: readers of the campaign home through nginx while people submit."""
+
+    quiet: object  # wrk.Figures: the same read with no writes (before and after)
+    busy: object  # wrk.Figures during the submissions, or None
+    submissions: object  # submissions.Result
+    in_database: int  # the rush's submissions found in the database
+    tally_database: int  # the tally by the database after the last submission
+    tally_seen: int | None  # what nginx showed last
+    tally_delay_s: float | None  # seconds from the last 303 until nginx showed it; None: never
+
+    @property
+    def read_ratio(self):
+        if not (self.busy and self.quiet):
+            return None
+        return self.busy.requests_per_second / self.quiet.requests_per_second
+
+    def describe(self):
+        s = self.submissions
+        if s.missing:
+            return s.missing
+        delay = "never" if self.tally_delay_s is None else f"{self.tally_delay_s:.2f}s"
+        busy = self.busy.requests_per_second if self.busy else 0
+        p99 = self.busy.p99_ms if self.busy else 0
+        return (
+            f"read {busy:,.0f} req/s (alone {self.quiet.requests_per_second:,.0f}), p99 {p99:.1f} ms; "
+            f"{s.saved}/{s.started} saved at {s.per_second:.1f}/s, {s.failed} failed, "
+            f"{self.in_database} in the database; tally {self.tally_seen} of {self.tally_database} after {delay}"
+        )
+
+
+@dataclass
 class SizeResult:
     innovations: int
     organisations: int
     load_seconds: float
-    rows: list
+    nginx_rows: list
+    gunicorn_rows: list
     queries: dict
     conditional: list
-    submissions: object
-    submissions_in_db: int
-    peak_rss_mib: list
-
-    def floors(self):
-        return [row.floor for row in self.rows if row.floor]
-
-    def bare_row(self):
-        """The bare view: the mean of its runs (one before each page) at this size."""
-        runs = self.floors()
-        if not runs:
-            return Row("bare view", BARE_PATH, "not measured", None)
-        mean = combine(runs)
-        return Row("bare view", BARE_PATH, "ok", mean, mean)
-
-    def row(self, label):
-        if label == "bare view":
-            return self.bare_row()
-        return next((row for row in self.rows if row.label == label), None)
-
-    def ratio(self, label):
-        """The page's requests/s ÷ the bare view's measured just before it: the median round's."""
-        row = self.row(label)
-        if not (row and row.figures and row.floor):
-            return None
-        if row.ratios:
-            return statistics.median(row.ratios)
-        return row.figures.requests_per_second / row.floor.requests_per_second
+    rush: object
+    peak_rss_mib: list = field(default_factory=list)
 
 
 def _first_line(path, prefix):
@@ -115,13 +139,24 @@ def describe_machine(plan, *, load_before):
             f"{gunicorn.__version__}, {plan.workers} sync workers, 127.0.0.1:{stack.PORT}, "
             "the rest from gunicorn.conf.py (app preloaded, a worker replaced after ~20,000 requests)"
         ),
+        "nginx": (
+            f"{_nginx_version()} (Debian), deploy/nginx/default.conf.template rendered by "
+            f"envsubst, 127.0.0.1:{stack.NGINX_PORT}, worker_processes auto, access log off"
+        ),
         "Load average before the run (1, 5, 15 min)": load_before,
         "Load": (
             f"{wrk_version}: -t{plan.threads} -c{plan.connections} -d{plan.seconds}s, "
-            f"{plan.rounds} rounds per page, each after a run of the bare view "
+            f"{plan.rounds} rounds per page, each after a run of what it is compared with "
             f"(and {plan.warmup_seconds}s of warm-up before the first), on the same machine"
         ),
     }
+
+
+def _nginx_version():
+    result = subprocess.run(
+        [stack.NGINX, "-v"], capture_output=True, text=True, check=False, timeout=10
+    )
+    return result.stderr.strip().removeprefix("nginx version: ") or "unknown"
 
 
 def _ms(value):
@@ -138,59 +173,56 @@ def _verdict(ok):
     return {True: "**met**", False: "**not met**", None: "not measured"}[ok]
 
 
-def throughput_table(results):
+def _errors(figures):
+    return ", ".join(f"{k} {v}" for k, v in figures.errors.items()) or "0"
+
+
+def pairs_table(results, attribute, floor_label):
     lines = [
-        "| Page | Innovations | Requests/s | p50 ms | p99 ms | × bare view | Bare view req/s beside it | Errors |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        f"| Page | Innovations | KB | Requests/s | p50 ms | p99 ms | {floor_label} req/s | "
+        "× it (median round) | Errors |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for size in results:
-        runs = [f.requests_per_second for f in size.floors()]
-        spread = f"{min(runs):,.0f}–{max(runs):,.0f} over {len(runs)} rows" if runs else "–"
-        for row in [size.bare_row(), *size.rows]:
+        for row in getattr(size, attribute):
             if row.figures is None:
                 lines.append(
-                    f"| {row.label} | {size.innovations:,} | {row.outcome} | – | – | – | – | – |"
+                    f"| {row.label} | {size.innovations:,} | – | {row.outcome} | – | – | – | – | – |"
                 )
                 continue
             f = row.figures
-            beside = spread if row.path == BARE_PATH else f"{row.floor.requests_per_second:,.0f}"
-            errors = ", ".join(f"{k} {v}" for k, v in f.errors.items()) or "0"
             lines.append(
-                f"| {row.label} | {size.innovations:,} | {f.requests_per_second:,.0f} | "
-                f"{_ms(f.p50_ms)} | {_ms(f.p99_ms)} | {_ratio(size.ratio(row.label))} | "
-                f"{beside} | {errors} |"
+                f"| {row.label} | {size.innovations:,} | {row.bytes / 1024:.1f} | "
+                f"{f.requests_per_second:,.0f} | {_ms(f.p50_ms)} | {_ms(f.p99_ms)} | "
+                f"{row.floor.requests_per_second:,.0f} | {_ratio(row.ratio)} | {_errors(f)} |"
             )
     return lines
 
 
-def flatness(small, large, label):
-    a, b = small.row(label), large.row(label)
-    if not (a and b and a.figures and b.figures):
-        return None
-    return b.figures.p50_ms / a.figures.p50_ms
-
-
-def flatness_beside_floor(small, large, label):
-    """The same ratio with each p50 first divided by the bare view's p50 measured beside it."""
-    a, b = small.row(label), large.row(label)
-    if not (a and b and a.figures and b.figures and a.floor and b.floor):
-        return None
-    return (b.figures.p50_ms / b.floor.p50_ms) / (a.figures.p50_ms / a.floor.p50_ms)
-
-
-def flatness_table(small, large):
+def rush_table(results):
     lines = [
-        f"| Page | p50 at {small.innovations:,} | p50 at {large.innovations:,} | "
-        "ratio (target ≤ 1.5) | ratio of p50 ÷ bare view's p50 beside it |",
-        "| --- | ---: | ---: | ---: | ---: |",
+        "| Innovations | Read alone req/s | Read in the rush req/s | × alone | p99 in the rush ms "
+        "| Submissions saved / begun | Per second | Failed | In the database | Form GET p50 / p99 ms "
+        "| POST p50 / p99 ms | Tally through nginx after the last |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | --- |",
     ]
-    for row in [small.bare_row(), *small.rows]:
-        other = large.row(row.label)
+    for size in results:
+        r, s = size.rush, size.rush.submissions
+        if s.missing or r.busy is None:
+            lines.append(f"| {size.innovations:,} | {s.missing or 'not measured'} |" + " – |" * 10)
+            continue
+        errors = ", ".join(f"{k}: {v}" for k, v in sorted(s.errors.items())) or "0"
+        tally = (
+            f"{r.tally_seen:,} = database after {r.tally_delay_s:.2f}s"
+            if r.tally_delay_s is not None
+            else f"{r.tally_seen} ≠ {r.tally_database:,} after 10s"
+        )
         lines.append(
-            f"| {row.label} | {_ms(row.figures.p50_ms) if row.figures else row.outcome} | "
-            f"{_ms(other.figures.p50_ms) if other and other.figures else '–'} | "
-            f"{_ratio(flatness(small, large, row.label))} | "
-            f"{_ratio(flatness_beside_floor(small, large, row.label))} |"
+            f"| {size.innovations:,} | {r.quiet.requests_per_second:,.0f} | "
+            f"{r.busy.requests_per_second:,.0f} | {_ratio(r.read_ratio)} | {_ms(r.busy.p99_ms)} | "
+            f"{s.saved:,} / {s.started:,} | {s.per_second:.1f} | {errors} | {r.in_database:,} | "
+            f"{_ms(s.form_p50_ms)} / {_ms(s.form_p99_ms)} | {_ms(s.post_p50_ms)} / {_ms(s.post_p99_ms)} | "
+            f"{tally} |"
         )
     return lines
 
@@ -239,105 +271,128 @@ def conditional_table(results):
     return lines
 
 
-def submissions_table(results):
-    lines = [
-        "| Innovations | Saved (303) | Per second | POST p50 ms | POST p99 ms | Errors | Rows in the database |",
-        "| ---: | ---: | ---: | ---: | ---: | --- | ---: |",
-    ]
-    for size in results:
-        s = size.submissions
-        if s.missing:
-            lines.append(f"| {size.innovations:,} | {s.missing} | – | – | – | – | – |")
-            continue
-        errors = ", ".join(f"{k}: {v}" for k, v in sorted(s.errors.items())) or "0"
-        lines.append(
-            f"| {size.innovations:,} | {s.saved:,} | {s.per_second:.1f} | {_ms(s.post_p50_ms)} | "
-            f"{_ms(s.post_p99_ms)} | {errors} | {size.submissions_in_db:,} |"
-        )
-    return lines
+def _ratios_target(results, attribute, least):
+    found = {
+        (row.label, s.innovations): row.ratio for s in results for row in getattr(s, attribute)
+    }
+    shown = ", ".join(
+        f"{label} {n:,}: {_ratio(r) if r is not None else 'missing'}"
+        for (label, n), r in found.items()
+    )
+    return shown, bool(found) and all(r is not None and r >= least for r in found.values())
 
 
 def targets(results):
-    """(target, what was measured, met?) for every target of issue 8."""
-    small, large = results[0], results[-1]
+    """(target, what was measured, met?) for every target of issue 12."""
     out = []
-    ratios = {(label, s.innovations): s.ratio(label) for s in results for label in CACHED_PAGES}
-    shown = ", ".join(
-        f"{label} {n:,}: {_ratio(r) if r is not None else 'missing'}"
-        for (label, n), r in ratios.items()
-    )
+    shown, ok = _ratios_target(results, "nginx_rows", NGINX_RATIO)
     out.append(
         (
-            "Home, list, badge ≥ 0.8× the bare view's requests/s at both sizes",
+            f"Through nginx: home, list, innovation page, badge ≥ {NGINX_RATIO}× a static file "
+            "of the same size (same nginx, same run), at both sizes",
             shown,
-            all(r is not None and r >= 0.8 for r in ratios.values()),
+            ok,
         )
     )
-    flat = {label: flatness(small, large, label) for label in SIZED_PAGES}
+    rushes = [(s.innovations, s.rush) for s in results]
+
+    def each(describe, judge):
+        shown = ", ".join(f"{n:,}: {describe(r)}" for n, r in rushes)
+        return shown, all(not r.submissions.missing and r.busy and judge(r) for _, r in rushes)
+
     out.append(
         (
-            "Each page's p50 at 100,000 ≤ 1.5× its p50 at 100",
-            ", ".join(f"{k}: {_ratio(v) if v else 'missing'}" for k, v in flat.items()),
-            all(v is not None and v <= 1.5 for v in flat.values()),
+            f"Deadline rush: readers ≥ {RUSH_READ_RATIO}× the same read without writes",
+            *each(lambda r: _ratio(r.read_ratio), lambda r: r.read_ratio >= RUSH_READ_RATIO),
         )
     )
-    worst = {"cold": 0, "changed": 0, "hit": 0}
-    complete, constant = True, True
-    for label in small.queries:
-        counts = [s.queries.get(label, {}) for s in results]
-        if any(c.get("status") != 200 for c in counts):
-            complete = False
-            continue
-        for key in worst:
-            worst[key] = max(worst[key], *(c[key] for c in counts))
-        constant &= len({c["cold"] for c in counts}) == 1
     out.append(
         (
-            "Every public page ≤ 4 SQL queries on a miss, constant in size; ≤ 1 on a hit",
-            f"worst: {worst['cold']} cold, {worst['changed']} after a change, {worst['hit']} on a hit; "
-            f"{'constant' if constant else 'NOT constant'} in size"
-            + ("" if complete else "; some pages missing"),
-            complete
-            and constant
-            and worst["cold"] <= 4
-            and worst["changed"] <= 4
-            and worst["hit"] <= 1,
-        )
-    )
-    answers = [answer for s in results for _, answer in s.conditional]
-    out.append(
-        (
-            "Tally, list, feed, badge send ETag/Last-Modified and answer 304",
-            f"{sum(a.startswith('304') for a in answers)} of {len(answers)} answered 304",
-            all(a.startswith("304") for a in answers),
-        )
-    )
-    subs = [s.submissions for s in results]
-    out.append(
-        (
-            "Submissions: the rate one PostgreSQL sustains with 0 errors",
-            ", ".join(
-                s.missing or f"{s.per_second:.1f}/s, {sum(s.errors.values())} errors" for s in subs
-            ),
-            all(
-                not s.missing and s.saved > 0 and not s.errors and size.submissions_in_db == s.saved
-                for s, size in zip(subs, results, strict=True)
+            f"Deadline rush: read p99 ≤ {RUSH_P99_MS:.0f} ms",
+            *each(
+                lambda r: f"{_ms(r.busy.p99_ms) if r.busy else '–'} ms",
+                lambda r: r.busy.p99_ms <= RUSH_P99_MS,
             ),
         )
     )
-    peak = large.peak_rss_mib
     out.append(
         (
-            f"Peak memory per gunicorn worker at {large.innovations:,} reported",
-            ", ".join(f"{p:.0f} MiB" for p in peak) or "not read",
-            bool(peak) or None,
+            "Deadline rush: submissions at 20 a second (form GET, POST), 0 failed",
+            *each(
+                lambda r: (
+                    r.submissions.missing
+                    or f"{r.submissions.saved}/{r.submissions.started} at "
+                    f"{r.submissions.per_second:.1f}/s, {r.submissions.failed} failed"
+                ),
+                lambda r: (
+                    r.submissions.failed == 0
+                    and r.submissions.saved == r.submissions.started > 0
+                    and r.submissions.per_second >= 0.95 * r.submissions.rate
+                ),
+            ),
         )
     )
+    out.append(
+        (
+            "Deadline rush: every accepted submission in the database",
+            *each(
+                lambda r: f"{r.in_database} of {r.submissions.saved}",
+                lambda r: r.in_database == r.submissions.saved,
+            ),
+        )
+    )
+    out.append(
+        (
+            f"Deadline rush: the tally through nginx equals the database's within "
+            f"{TALLY_WITHIN_S:.0f} s of the last submission",
+            *each(
+                lambda r: "never (10 s)" if r.tally_delay_s is None else f"{r.tally_delay_s:.2f} s",
+                lambda r: r.tally_delay_s is not None and r.tally_delay_s <= TALLY_WITHIN_S,
+            ),
+        )
+    )
+    shown, ok = _ratios_target(results, "gunicorn_rows", GUNICORN_RATIO)
+    out.append(
+        (
+            f"Straight to gunicorn: a cached page ≥ {GUNICORN_RATIO}× the bare view",
+            shown,
+            ok,
+        )
+    )
+    worst, complete = 0, True
+    for size in results:
+        for q in size.queries.values():
+            if q.get("status") != 200:
+                complete = False
+                continue
+            worst = max(worst, q["cold"], q["changed"])
+    out.append(
+        (
+            f"Straight to gunicorn: a miss ≤ {MISS_QUERIES} SQL queries (every public page)",
+            f"worst: {worst}" + ("" if complete else "; some pages missing"),
+            complete and worst <= MISS_QUERIES,
+        )
+    )
+    large = next((s for s in results if s.innovations == REBUILD_AT), None)
+    if large is None:
+        out.append(
+            (f"Each public page built after a change ≤ {REBUILD_MS:.0f} ms", "not measured", None)
+        )
+    else:
+        built = {label: q.get("rebuild_ms") for label, q in large.queries.items()}
+        slowest = max(built.items(), key=lambda item: item[1] or 0, default=("–", None))
+        out.append(
+            (
+                f"Building each public page after a change at {REBUILD_AT:,} innovations "
+                f"≤ {REBUILD_MS:.0f} ms",
+                f"slowest: {slowest[0]} {_ms(slowest[1])} ms",
+                bool(built) and all(ms is not None and ms <= REBUILD_MS for ms in built.values()),
+            )
+        )
     return out
 
 
 def markdown(results, machine, plan, *, seconds):
-    small, large = results[0], results[-1]
     parts = [
         "# Performance",
         "",
@@ -346,86 +401,84 @@ def markdown(results, machine, plan, *, seconds):
         + f", which took {seconds / 60:.1f} minutes. Reproduce with:",
         "",
         "```sh",
-        COMMAND + (" --quick" if plan.quick else ""),
+        COMMAND + (" BENCH_ARGS=--quick" if plan.quick else ""),
         "```",
         "",
         "## Machine",
         "",
         *[f"- {key}: {value}" for key, value in machine.items()],
         "",
-        "## Targets",
+        "## Targets (issue 12)",
         "",
         "| Target | Measured | Result |",
         "| --- | --- | --- |",
         *[f"| {t} | {m} | {_verdict(ok)} |" for t, m, ok in targets(results)],
         "",
-        "## What a cache hit costs",
+        "## How a page is served",
         "",
-        "A public page is rendered once per change and stored in Redis with the campaign's "
-        "version. Every change (`campaign.freshness.mark_changed`) moves the version and publishes "
-        "a message on a Redis channel in one Lua script; each gunicorn worker listens on that "
-        "channel in a thread and, while subscribed, serves pages from its own memory: a hit runs "
-        "no SQL and makes no round trip to Redis. The hit is answered by "
-        "`campaign.middleware.CachedPageMiddleware`, after the request-id, security and CSP "
-        "middleware and before the per-visitor middleware (session, user, CSRF, messages, "
-        "history, lockouts), which a page that is the same for everyone does not need; the bare "
-        "view still goes through all of it. When a worker is not subscribed it reads the "
-        "version and the page in one MGET. "
-        "`tests/test_fault_redis_workers.py` checks on three real workers that a change made "
-        "elsewhere is shown by all of them within moments.",
+        "nginx (deploy/nginx/default.conf.template) keeps a public page for the seconds its "
+        "`Cache-Control: public, max-age=0, s-maxage=N` allows (`PUBLIC_CACHE_SECONDS`, 2 by "
+        "default), asks gunicorn again with its ETag when the copy is older, and meanwhile "
+        "serves the old copy to everyone else (`proxy_cache_use_stale updating`, "
+        "`proxy_cache_background_update`). Behind it, Django keeps each page whole in Redis "
+        "under the content version (`core.caching.public_page`); a change "
+        "(`core.caching.mark_changed`) moves the version. Building a page after a change "
+        "reads the counts kept per organisation and per hour (`innovations/counts.py`), not "
+        "every innovation.",
         "",
-        "## Requests per second and latency",
+        "## Through nginx, beside a static file of the same size",
         "",
-        "The bare view is a Django view returning a constant response through the whole "
-        "middleware stack (`config/bench_urls.py`): the framework's floor. The static file "
-        "is served by WhiteNoise: the stack's limit. Every other row alternates runs of the bare "
-        "view and of the page; its ratio is the median of the rounds' ratios (the machine's load "
-        "changes during the run), its requests/s the mean of its runs, its p50 and p99 the "
-        "medians. The bare view's own row is the mean of every one of its runs, with the range "
-        "of the rows' means beside it.",
+        "Each page is fetched through nginx once, its bytes written under the bench's "
+        "STATIC_ROOT, and that file served by the same nginx (`location /static/`) stands "
+        "for the fastest the front end can answer that many bytes. Rounds alternate file and "
+        "page; the ratio is the median round's, requests/s the mean of the runs, p50 and p99 "
+        "the medians. wrk sends no Accept-Encoding: neither is compressed.",
         "",
-        *throughput_table(results),
+        *pairs_table(results, "nginx_rows", "Static file"),
         "",
-        "## Cost with size",
+        "## The deadline rush",
         "",
-        "The target compares raw p50s. The last column divides each p50 by the bare view's p50 "
-        "measured just before it, which cancels most of the machine's changing load: if the two "
-        "ratios disagree, the machine was busy and the run should be repeated on a quiet one.",
+        f"wrk reads the campaign home through nginx for {plan.rush_seconds}s alone, then for "
+        f"{plan.rush_seconds}s while {plan.rush_rate:.0f} submissions a second arrive through "
+        f"the same nginx from {plan.rush_clients} people (each GETs the form, keeps its CSRF "
+        "cookie, copies every hidden input, the one-time token included, and POSTs one "
+        'innovation; a 303 is a saved submission), then alone again: "read alone" is the '
+        "mean of the two quiet runs. After the last 303 the home is read through nginx every "
+        "50 ms until its tally equals the database's count. The per-IP rate limit is off "
+        "(`SUBMISSION_RATE_LIMIT=0`): every request comes from 127.0.0.1.",
         "",
-        *flatness_table(small, large),
+        *rush_table(results),
+        "",
+        "## Straight to gunicorn, beside the bare view",
+        "",
+        "The bare view (`dev/urls.py`, `/__dev__/bare/`) returns a constant response through "
+        "the whole middleware stack: the fastest page Django serves here. A cached page is a "
+        "hit in Redis (one round trip for the version and the page).",
+        "",
+        *pairs_table(results, "gunicorn_rows", "Bare view"),
         "",
         "## SQL queries per page",
         "",
         "Counted in a Django process with the bench settings (`bench/probe.py`, Django's test "
-        "client and `CaptureQueriesContext`): cold = after clearing the cache; after a change = "
-        "after `campaign.freshness.mark_changed` (what a submission does); hit = the same request again.",
+        "client and `CaptureQueriesContext`): cold = after deleting the bench's cache keys; "
+        "after a change = after `core.caching.mark_changed` (what a submission does); hit = "
+        "the same request again.",
         "",
         *queries_table(results),
         "",
         "## What a page costs after a change",
         "",
-        "A hit is served from memory; after a change (a submission, a moderation, a merge) the "
-        "first request builds the page again. Measured in the same probe: the median of "
+        "Measured in the same probe: the median of "
         f"{REBUILD_REPEATS} requests, each just after `mark_changed`, in one Django process "
-        "with nothing else running, and the page's size. Pages hold whole organisations up to "
-        "a budget of innovations; only an organisation bigger than a page is spread over pages, "
-        "so the heaviest list page weighs about what the first does.",
+        "with nothing else running, and the page's size.",
         "",
         *rebuild_table(results),
         "",
-        "## Conditional GET",
+        "## Conditional GET (straight to gunicorn)",
         "",
         "A GET, then the same GET sending back the validator it gave.",
         "",
         *conditional_table(results),
-        "",
-        "## Submissions",
-        "",
-        f"{plan.submit_clients} concurrent clients for {plan.submit_seconds}s, each GETs the form "
-        "(CSRF cookie, every hidden input) and POSTs one innovation; a 303 is a saved submission. "
-        "The per-IP rate limit is off (`SUBMISSION_RATE_LIMIT=0`): every request comes from 127.0.0.1.",
-        "",
-        *submissions_table(results),
         "",
         "## Memory",
         "",
@@ -446,8 +499,9 @@ def markdown(results, machine, plan, *, seconds):
         ],
         "- Both campaigns live in one database: the smaller is measured before the larger is loaded.",
         "- Production settings (`DJANGO_ENV=production`, DEBUG off) over plain HTTP "
-        "(`SECURE_SSL_REDIRECT=0`, cookies without `Secure`), PostgreSQL on 127.0.0.1, "
-        "Redis DB 5 as the cache, `VACUUM ANALYZE` after each load.",
+        "(`SECURE_SSL_REDIRECT=0`, cookies without `Secure`), `TRUSTED_PROXY_COUNT=1`, "
+        "PostgreSQL on 127.0.0.1, Redis DB 5 as the cache (the bench's own key prefix), "
+        "`VACUUM ANALYZE` after each load.",
         "",
     ]
     return "\n".join(parts)

@@ -1,8 +1,12 @@
-"""The stack under test: PostgreSQL database, Redis cache, gunicorn; and the load tool.
+"""The stack under test: PostgreSQL database, Redis cache, gunicorn, nginx in front; wrk.
 
-Everything started here is stopped by its own process group id, even on error.
+nginx is Debian's /usr/sbin/nginx running the production template
+deploy/nginx/default.conf.template, rendered by envsubst and included in a minimal
+nginx.conf whose pid, logs and temporary files live in the bench's own directory.
+Everything started here is stopped by its own process id, even on error.
 """
 
+import getpass
 import os
 import secrets
 import shutil
@@ -26,8 +30,15 @@ GUNICORN = str(Path(PYTHON).with_name("gunicorn"))
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 DB_NAME = "in140_bench"
 REDIS_URL = "redis://127.0.0.1:6379/5"
-HOST, PORT = "127.0.0.1", 8180
+# Every cache key of the bench starts with this, so emptying it touches no one else's.
+CACHE_KEY_PREFIX = "in140-bench"
+HOST, PORT = "127.0.0.1", 8180  # gunicorn
+NGINX_PORT = 8181
 BASE_URL = f"http://{HOST}:{PORT}"
+NGINX_URL = f"http://{HOST}:{NGINX_PORT}"
+NGINX = "/usr/sbin/nginx"
+TEMPLATE = ROOT / "deploy" / "nginx" / "default.conf.template"
+TEMPLATE_VARIABLES = ("APP_UPSTREAM", "LISTEN_PORT", "STATIC_ROOT", "MEDIA_ROOT", "CACHE_DIR")
 
 
 def ensure_wrk():
@@ -42,7 +53,16 @@ def ensure_wrk():
         subprocess.run(install, env=env, check=True)
 
 
-def server_env(secret_key=None):
+def ensure_nginx():
+    """nginx and envsubst must be there: `make bench` installs them (make nginx-system)."""
+    missing = [tool for tool in (NGINX, "envsubst") if not shutil.which(tool)]
+    if missing:
+        raise RuntimeError(
+            f"{', '.join(missing)} missing: run `make nginx-system` (Debian's nginx, gettext-base)"
+        )
+
+
+def server_env(static_root, secret_key=None):
     """The environment of every Django process in the bench: production settings, plain HTTP."""
     return {
         **os.environ,
@@ -52,6 +72,8 @@ def server_env(secret_key=None):
         "ALLOWED_HOSTS": HOST,
         "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB_NAME}",
         "REDIS_URL": REDIS_URL,
+        "CACHE_KEY_PREFIX": CACHE_KEY_PREFIX,
+        "STATIC_ROOT": str(static_root),
         "DEV_TOOLS": "1",
         "SITE_URL": BASE_URL,
         # Locally there is no TLS proxy: serve plain HTTP, cookies without Secure.
@@ -61,6 +83,8 @@ def server_env(secret_key=None):
         "SECURE_HSTS_SECONDS": "0",
         # One client address sends every submission: no per-IP limit in the bench.
         "SUBMISSION_RATE_LIMIT": "0",
+        # nginx in front appends the client's address to X-Forwarded-For.
+        "TRUSTED_PROXY_COUNT": "1",
         "PYTHONUNBUFFERED": "1",
     }
 
@@ -77,7 +101,11 @@ def drop_database():
 
 
 def flush_cache():
-    redis.Redis.from_url(REDIS_URL).flushdb()
+    """Delete the bench's own cache keys (its prefix), never anything else in Redis."""
+    client = redis.Redis.from_url(REDIS_URL)
+    keys = list(client.scan_iter(match=f"{CACHE_KEY_PREFIX}:*", count=1000))
+    for first in range(0, len(keys), 1000):
+        client.delete(*keys[first : first + 1000])
 
 
 def manage(env, *args, timeout=600):
@@ -104,18 +132,18 @@ def _get_status(url, timeout=2):
         return error.code
 
 
-def _wait_ready(process, log_path, timeout=30):
+def _wait_ready(process, log_path, url=BASE_URL + BARE_PATH, name="gunicorn", timeout=30):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited early:\n{Path(log_path).read_text()[-3000:]}")
+            raise RuntimeError(f"{name} exited early:\n{Path(log_path).read_text()[-3000:]}")
         try:
-            if _get_status(BASE_URL + BARE_PATH) == 200:
+            if _get_status(url) == 200:
                 return
         except OSError:
             pass
         time.sleep(0.2)
-    raise RuntimeError(f"gunicorn not ready in {timeout}s:\n{Path(log_path).read_text()[-3000:]}")
+    raise RuntimeError(f"{name} not ready in {timeout}s:\n{Path(log_path).read_text()[-3000:]}")
 
 
 def _stop_group(process, grace=10):
@@ -186,3 +214,79 @@ def peak_rss_mib(pid):
     except OSError:
         return None
     return None
+
+
+def render_template(values):
+    """deploy/nginx/default.conf.template through envsubst, naming only its five variables
+    (so nginx's own $host, $uri… stay as they are), as docs/operations.md does."""
+    shell_format = " ".join(f"${{{name}}}" for name in TEMPLATE_VARIABLES)
+    return subprocess.run(
+        ["envsubst", shell_format],
+        input=TEMPLATE.read_text(),
+        env={**os.environ, **values},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+def nginx_conf(directory, included):
+    """A minimal main config: the rendered template inside `http {}`, every path in
+    `directory`. As root, workers run as this user (not `nobody`, who may not read it)."""
+    user = f"user {getpass.getuser()};" if os.geteuid() == 0 else ""
+    temp_paths = "\n".join(
+        f"    {kind}_temp_path {directory / kind};"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    return f"""{user}
+daemon off;
+worker_processes auto;
+pid {directory / "nginx.pid"};
+error_log {directory / "error.log"} warn;
+events {{ worker_connections 1024; }}
+http {{
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_requests 100000;
+    access_log off;
+{temp_paths}
+    include {included};
+}}
+"""
+
+
+@contextmanager
+def nginx(directory, *, static_root, media_root):
+    """Debian's nginx from the production template, on NGINX_PORT in front of gunicorn."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    values = {
+        "APP_UPSTREAM": f"{HOST}:{PORT}",
+        "LISTEN_PORT": f"{HOST}:{NGINX_PORT}",
+        "STATIC_ROOT": str(static_root),
+        "MEDIA_ROOT": str(media_root),
+        "CACHE_DIR": str(directory / "cache"),
+    }
+    included = directory / "in140.conf"
+    included.write_text(render_template(values))
+    conf = directory / "nginx.conf"
+    conf.write_text(nginx_conf(directory, included))
+    log_path = directory / "error.log"
+    log_path.write_text("")
+    command = [NGINX, "-p", str(directory), "-e", str(log_path), "-c", str(conf)]
+    subprocess.run([*command, "-t"], capture_output=True, text=True, check=True)
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    try:
+        _wait_ready(process, log_path, url=NGINX_URL + BARE_PATH, name="nginx")
+        yield process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGQUIT)  # graceful: workers finish what they serve
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                _stop_group(process)

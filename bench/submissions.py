@@ -1,12 +1,16 @@
-"""A load driver for the submission form: N clients, each GETs the form then POSTs it.
+"""Load drivers for the submission form: each submission GETs the form then POSTs it.
 
 Each client keeps its own cookies (the CSRF cookie) and copies every hidden input
 of the form (CSRF token, one-time token, formset management data) into its POST,
-as a browser would. A 303 answer is a saved submission; anything else an error.
+as a browser would. A 303 answer is a saved submission; anything else a failure.
+
+`drive` is N clients as fast as they can; `drive_paced` starts one submission every
+1/rate seconds whatever the answers take (the deadline rush), from a pool of clients.
 """
 
 import http.client
 import itertools
+import queue
 import statistics
 import threading
 import time
@@ -85,6 +89,8 @@ class Tally:
     saved: int = 0
     statuses: Counter = field(default_factory=Counter)
     post_ms: list = field(default_factory=list)
+    form_ms: list = field(default_factory=list)
+    last_saved_at: float | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def record(self, status, elapsed_ms):
@@ -92,8 +98,13 @@ class Tally:
             if status == 303:
                 self.saved += 1
                 self.post_ms.append(elapsed_ms)
+                self.last_saved_at = time.monotonic()
             else:
                 self.statuses[str(status)] += 1
+
+    def record_form(self, elapsed_ms):
+        with self.lock:
+            self.form_ms.append(elapsed_ms)
 
 
 @dataclass
@@ -105,6 +116,15 @@ class Result:
     post_p50_ms: float | None
     post_p99_ms: float | None
     missing: str = ""  # why nothing was driven: "missing (404)", "no form on the page"
+    started: int = 0  # submissions begun (paced driver)
+    rate: float = 0.0  # the rate asked for (paced driver)
+    last_saved_at: float | None = None  # time.monotonic() of the last 303
+    form_p50_ms: float | None = None  # the form's GET
+    form_p99_ms: float | None = None
+
+    @property
+    def failed(self):
+        return sum(self.errors.values())
 
 
 def _request(conn, method, path, jar, body=None):
@@ -122,27 +142,35 @@ def _request(conn, method, path, jar, body=None):
     return response.status, content
 
 
+def _submit_once(conn, path, jar, n, organisations, tally):
+    """GET the form, POST it filled in; the answer is recorded. False if the connection broke."""
+    try:
+        started = time.monotonic()
+        status, page = _request(conn, "GET", path, jar)
+        tally.record_form((time.monotonic() - started) * 1000)
+        if status != 200:
+            tally.record(f"GET {status}", 0)
+            return True
+        fields = submission_fields(
+            hidden_inputs(page.decode("utf-8", "replace")),
+            n=n,
+            organisation=organisations[n % len(organisations)],
+        )
+        started = time.monotonic()
+        status, _ = _request(conn, "POST", path, jar, urlencode(fields))
+        tally.record(status, (time.monotonic() - started) * 1000)
+        return True
+    except (OSError, http.client.HTTPException) as error:
+        tally.record(type(error).__name__, 0)
+        conn.close()
+        return False
+
+
 def _client(host, port, path, organisations, counter, tally, stop_at):
     conn = http.client.HTTPConnection(host, port, timeout=10)
     jar = {}
     while time.monotonic() < stop_at:
-        n = next(counter)
-        try:
-            status, page = _request(conn, "GET", path, jar)
-            if status != 200:
-                tally.record(f"GET {status}", 0)
-                continue
-            fields = submission_fields(
-                hidden_inputs(page.decode("utf-8", "replace")),
-                n=n,
-                organisation=organisations[n % len(organisations)],
-            )
-            started = time.monotonic()
-            status, _ = _request(conn, "POST", path, jar, urlencode(fields))
-            tally.record(status, (time.monotonic() - started) * 1000)
-        except (OSError, http.client.HTTPException) as error:
-            tally.record(type(error).__name__, 0)
-            conn.close()
+        _submit_once(conn, path, jar, next(counter), organisations, tally)
     conn.close()
 
 
@@ -154,15 +182,37 @@ def _percentile(values, q):
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
-def drive(host, port, path, *, organisations, clients, seconds):
-    """`clients` concurrent people submitting for `seconds`; what was saved and refused."""
+def _check_form(host, port, path):
+    """Why the form cannot be driven ("missing (404)", "no form on the page"), or ""."""
     probe = http.client.HTTPConnection(host, port, timeout=10)
     status, page = _request(probe, "GET", path, {})
     probe.close()
     if status != 200:
-        return Result(0, 0, {}, 0.0, None, None, missing=f"missing ({status})")
+        return f"missing ({status})"
     if "csrfmiddlewaretoken" not in hidden_inputs(page.decode("utf-8", "replace")):
-        return Result(0, 0, {}, 0.0, None, None, missing="no form on the page")
+        return "no form on the page"
+    return ""
+
+
+def _result(tally, elapsed, **extra):
+    return Result(
+        seconds=elapsed,
+        saved=tally.saved,
+        errors=dict(tally.statuses),
+        per_second=tally.saved / elapsed,
+        post_p50_ms=_percentile(tally.post_ms, 50),
+        post_p99_ms=_percentile(tally.post_ms, 99),
+        last_saved_at=tally.last_saved_at,
+        form_p50_ms=_percentile(tally.form_ms, 50),
+        form_p99_ms=_percentile(tally.form_ms, 99),
+        **extra,
+    )
+
+
+def drive(host, port, path, *, organisations, clients, seconds):
+    """`clients` concurrent people submitting for `seconds`; what was saved and refused."""
+    if missing := _check_form(host, port, path):
+        return Result(0, 0, {}, 0.0, None, None, missing=missing)
     tally, counter = Tally(), itertools.count(1)
     started = time.monotonic()
     stop_at = started + seconds
@@ -178,12 +228,46 @@ def drive(host, port, path, *, organisations, clients, seconds):
         thread.start()
     for thread in threads:
         thread.join(timeout=seconds + 30)
-    elapsed = time.monotonic() - started
-    return Result(
-        seconds=elapsed,
-        saved=tally.saved,
-        errors=dict(tally.statuses),
-        per_second=tally.saved / elapsed,
-        post_p50_ms=_percentile(tally.post_ms, 50),
-        post_p99_ms=_percentile(tally.post_ms, 99),
-    )
+    return _result(tally, time.monotonic() - started)
+
+
+def _paced_client(host, port, path, organisations, jobs, tally):
+    conn, jar = http.client.HTTPConnection(host, port, timeout=10), {}
+    while (n := jobs.get()) is not None:
+        if not _submit_once(conn, path, jar, n, organisations, tally):
+            conn = http.client.HTTPConnection(host, port, timeout=10)
+
+
+def drive_paced(host, port, path, *, organisations, rate, seconds, clients=8, first=1):
+    """Start a submission every 1/`rate` seconds for `seconds`, from `clients` people
+    (each with its own connection and cookies); waits for the last to be answered.
+
+    A submission not begun on time because every client is busy starts late: the
+    result's `per_second` then falls short of `rate`, which the report shows.
+    """
+    if missing := _check_form(host, port, path):
+        return Result(0, 0, {}, 0.0, None, None, missing=missing, rate=rate)
+    tally, jobs = Tally(), queue.Queue()
+    threads = [
+        threading.Thread(
+            target=_paced_client,
+            args=(host, port, path, organisations, jobs, tally),
+            daemon=True,
+        )
+        for _ in range(clients)
+    ]
+    for thread in threads:
+        thread.start()
+    started = time.monotonic()
+    count = int(rate * seconds)
+    for i in range(count):
+        delay = started + i / rate - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        jobs.put(first + i)
+    for _ in threads:
+        jobs.put(None)
+    for thread in threads:
+        thread.join(timeout=60)
+    elapsed = max(time.monotonic() - started, seconds)
+    return _result(tally, elapsed, started=count, rate=rate)
