@@ -83,7 +83,7 @@ def parse_args(argv=None):
         workers=args.workers,
         rush_rate=20.0,
         rush_seconds=5 if quick else 20,
-        rush_clients=8,
+        rush_clients=20,
         output=args.output or default_output,
         quick=quick,
     )

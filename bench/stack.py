@@ -247,9 +247,12 @@ events {{ worker_connections 1024; }}
 http {{
     include /etc/nginx/mime.types;
     default_type application/octet-stream;
+    # As the official image's nginx.conf has it (the template is written for it):
+    # sendfile, and no tcp_nopush. With Debian's `tcp_nopush on`, every cached page
+    # bigger than about 64 KB waited ~40 ms for a delayed ACK (the list at 100,000:
+    # 400 requests/s instead of 11,000); static files were not affected.
     sendfile on;
-    tcp_nopush on;
-    keepalive_requests 100000;
+    keepalive_timeout 65;
     access_log off;
 {temp_paths}
     include {included};
