@@ -1,5 +1,6 @@
 """The submission form, the page after it, and every way a submission can be refused."""
 
+import functools
 import logging
 from datetime import timedelta
 from urllib.parse import urlencode
@@ -11,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
@@ -95,6 +97,19 @@ def _organisation_options():
     return format_html_join("", '<option value="{}">', ((name,) for name in names))
 
 
+@functools.cache
+def _innovation_template():
+    """The blank innovation fieldset that add-another.js copies (`__prefix__`, `__number__`).
+
+    The same on every form page and for everyone (no data, no token), so it is rendered
+    once per process, which is once per release: it was a third of the page's rendering.
+    """
+    return render_to_string(
+        "innovations/includes/innovation_fieldset.html",
+        {"form": InnovationFormSet(prefix=FORMSET_PREFIX).empty_form, "number": "__number__"},
+    )
+
+
 def _form_page(
     request,
     campaign,
@@ -129,6 +144,7 @@ def _form_page(
         "heading": heading,
         "organisation_options": "" if quiet else cached("organisations", _organisation_options),
         "tally": None if quiet else cached_tally(campaign),
+        "innovation_template": _innovation_template(),
         "max_innovations": MAX_INNOVATIONS,
         "can_add": formset.total_form_count() < MAX_INNOVATIONS,
     }
