@@ -15,6 +15,7 @@ import time
 
 import django
 
+from bench import aggregates
 from bench.pages import public
 from bench.stack import HOST
 
@@ -106,6 +107,7 @@ def main(slug):
                 "organisation_slug": busiest["organisation__slug"],
                 "organisation_names": names,
                 "queries": queries,
+                "aggregates": aggregates.measure(campaign.pk),
             }
         )
     )

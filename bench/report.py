@@ -108,6 +108,7 @@ class SizeResult:
     conditional: list
     rush: object
     peak_rss_mib: list = field(default_factory=list)
+    aggregates: dict = field(default_factory=dict)  # bench/aggregates.py
 
 
 def _first_line(path, prefix):
@@ -260,6 +261,28 @@ def rebuild_table(results):
             else:
                 cells += [_ms(q["rebuild_ms"]), f"{q['bytes'] / 1024:.0f}"]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def aggregates_table(results):
+    sized = [s for s in results if s.aggregates]
+    if not sized:
+        return ["Not measured (PostgreSQL only)."]
+    approaches = list(sized[0].aggregates)
+    lines = [
+        "| Aggregate | Innovations | " + " | ".join(f"{a} ms" for a in approaches) + " |",
+        "| --- | ---: |" + " ---: |" * len(approaches),
+    ]
+    for size in sized:
+        for what, label in (
+            ("tally", "tally (innovations, organisations)"),
+            ("hours", "per hour (chart)"),
+        ):
+            cells = []
+            for approach in approaches:
+                found = size.aggregates[approach][what]
+                cells.append(_ms(found["ms"]) + (" (index only)" if found["index_only"] else ""))
+            lines.append(f"| {label} | {size.innovations:,} | " + " | ".join(cells) + " |")
     return lines
 
 
@@ -473,6 +496,20 @@ def markdown(results, machine, plan, *, seconds):
         "with nothing else running, and the page's size.",
         "",
         *rebuild_table(results),
+        "",
+        "## Counting: kept counts or an index-only plan",
+        "",
+        "The target for building a page after a change could be met two ways: covering "
+        "indexes, so PostgreSQL counts from the index alone, or counts kept beside the "
+        "innovations (`innovations/counts.py`: per campaign, organisation and status, and per "
+        "campaign, UTC hour and status, updated in the transaction of every service that "
+        "writes innovations with `INSERT … ON CONFLICT DO UPDATE SET n = n + excluded.n`). "
+        "Both were measured on the bench's database (`bench/aggregates.py`, SQL only, median "
+        "of 5, warm). An index-only plan still reads one index entry per innovation, so it "
+        "grows with the campaign; the kept counts read one row per organisation or hour. "
+        "The site uses the kept counts.",
+        "",
+        *aggregates_table(results),
         "",
         "## Conditional GET (straight to gunicorn)",
         "",

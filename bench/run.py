@@ -339,6 +339,7 @@ def measure_size(env, plan, innovations, organisations, dirs):
         conditional=checks,
         rush=rush,
         peak_rss_mib=[p for p in peak if p is not None],
+        aggregates=found.get("aggregates", {}),
     )
 
 

@@ -164,7 +164,8 @@ def test_paced_driver_starts_submissions_at_the_rate_asked_and_notes_the_last_sa
 
     assert (result.started, result.saved, result.failed) == (10, 10, 0)
     assert len(app.saved) == 10
-    assert result.per_second == pytest.approx(20, rel=0.25)
+    # Begun over half a second (later on a busy machine, never sooner).
+    assert 10 <= result.per_second <= 25
     assert result.last_saved_at is not None and result.form_p50_ms is not None
 
 
@@ -291,8 +292,14 @@ def test_report_says_met_when_every_figure_is_within_target():
     verdicts = [ok for _target, _measured, ok in report.targets(sizes)]
 
     assert verdicts == [True] * 9
+    timed = {"tally": {"ms": 40.0, "index_only": True}, "hours": {"ms": 0.5, "index_only": False}}
+    sizes[1].aggregates = {"covering index": timed, "kept counts": timed}
     text = report.markdown(sizes, {"CPU": "test"}, _plan(), seconds=60)
     assert "make bench" in text and "62 MiB" in text
+    assert (
+        "| tally (innovations, organisations) | 100,000 | 40.0 (index only) | 40.0 (index only) |"
+        in text
+    )
     assert "| campaign home | 100,000 | 8.8 | 9,000 |" in text
 
 
