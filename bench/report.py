@@ -427,6 +427,10 @@ def markdown(results, machine, plan, *, seconds):
         COMMAND + (" BENCH_ARGS=--quick" if plan.quick else ""),
         "```",
         "",
+        "Every target is a ratio of two things measured side by side in the same run, or a "
+        "count, or a time: on a machine with other work running (see the load average "
+        "below), absolute requests/s move a lot from run to run; the ratios much less.",
+        "",
         "## Machine",
         "",
         *[f"- {key}: {value}" for key, value in machine.items()],
