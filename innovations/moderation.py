@@ -81,7 +81,9 @@ def innovation_edit(*, innovation: Innovation, changed: list[str], user) -> Inno
 def innovation_delete(*, innovations) -> int:
     """Delete innovations (a queryset) for good; how many went."""
     campaign_ids = sorted(set(innovations.values_list("campaign_id", flat=True)))
-    counts_apply(removed=counted_rows(innovations.select_for_update()))
+    # Locked by primary key: the admin's queryset may be DISTINCT, which FOR UPDATE refuses.
+    going = Innovation.objects.filter(pk__in=innovations.values("pk")).select_for_update()
+    counts_apply(removed=counted_rows(going))
     deleted, _ = innovations.delete()
     transaction.on_commit(lambda: mark_changed(*campaign_ids), robust=True)
     return deleted
