@@ -40,8 +40,8 @@ from bench.pages import (
     through_nginx,
 )
 
-# The campaign home shows the tally in the badge's text alternative.
-TALLY = re.compile(rb'alt="The badge: (\d+) /')
+# The campaign home shows the tally in the badge's text alternative ("95,314 / 140").
+TALLY = re.compile(rb'alt="The badge: ([\d,]+) /')
 
 
 @dataclass(frozen=True)
@@ -187,10 +187,15 @@ def counted_in_database(slug):
     )
 
 
+def tally_in(page):
+    """The tally shown on a campaign home (bytes), or None if it shows none."""
+    found = TALLY.search(page)
+    return int(found[1].replace(b",", b"")) if found else None
+
+
 def tally_through_nginx(path):
     status, body = fetch(stack.NGINX_URL, path)
-    found = TALLY.search(body) if status == 200 else None
-    return int(found[1]) if found else None
+    return tally_in(body) if status == 200 else None
 
 
 def wait_for_tally(path, expected, *, since, within=10.0, every=0.05):
