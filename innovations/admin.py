@@ -25,6 +25,7 @@ from campaign.models import Campaign
 from core.links import absolute_url
 from core.timewords import when_words
 
+from .counts import counted_rows, counts_apply
 from .duplicates import similar_titles, title_choices
 from .models import Innovation, Submission
 from .moderation import innovation_delete, innovation_edit, innovation_moderate
@@ -95,7 +96,12 @@ class SubmissionAdmin(admin.ModelAdmin):
                 inline_form.instance.status = inline_form.get_initial_for_field(
                     inline_form.fields["status"], "status"
                 )
+        going = [f.instance.pk for f in formset.deleted_forms if f.instance.pk]
+        uncounted = counted_rows(Innovation.objects.filter(pk__in=going))
         super().save_formset(request, form, formset, change)
+        # Innovations recorded here (with the status they had) or deleted here are kept
+        # in the counts like the form's and the delete action's (innovations/counts.py).
+        counts_apply(added=formset.new_objects, removed=uncounted)
         for inline_form, status in moderations:
             innovation_moderate(
                 innovations=Innovation.objects.filter(pk=inline_form.instance.pk),

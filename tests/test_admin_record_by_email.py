@@ -5,6 +5,7 @@ import pytest
 
 from core import caching
 from innovations.models import Innovation, Submission
+from innovations.tally import campaign_tally
 from tests.factories import make_campaign, make_organisation
 from tests.html_forms import as_post, read_form
 
@@ -58,6 +59,9 @@ def test_organiser_records_an_emailed_innovation_with_its_submission(
     assert innovation.status == "approved"
     assert innovation.moderated_at is not None
     assert innovation.created_at == submission.created_at
+    # The tally counts it (and the list shows it) as one sent through the form.
+    assert campaign_tally(campaign).innovations == 1
+    assert campaign_tally(campaign).published == 1
     assert caching.current_version() != version_before  # public pages show it
 
 
