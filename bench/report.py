@@ -444,7 +444,7 @@ def markdown(results, machine, plan, *, seconds):
         "## How a page is served",
         "",
         "nginx (deploy/nginx/default.conf.template) keeps a public page for the seconds its "
-        "`Cache-Control: public, max-age=0, s-maxage=N` allows (`PUBLIC_CACHE_SECONDS`, 2 by "
+        "`Cache-Control: public, max-age=0, s-maxage=N` allows (`PUBLIC_CACHE_SECONDS`, 1 by "
         "default), asks gunicorn again with its ETag when the copy is older, and meanwhile "
         "serves the old copy to everyone else (`proxy_cache_use_stale updating`, "
         "`proxy_cache_background_update`). Behind it, Django keeps each page whole in Redis "

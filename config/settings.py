@@ -158,7 +158,7 @@ else:
 
 # How long a shared cache (nginx in front) may keep a public page: a few seconds,
 # so the tally seen through it is never older than that (core.caching).
-PUBLIC_CACHE_SECONDS = int(os.environ.get("PUBLIC_CACHE_SECONDS", "2"))
+PUBLIC_CACHE_SECONDS = int(os.environ.get("PUBLIC_CACHE_SECONDS", "1"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
