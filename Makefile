@@ -23,11 +23,14 @@ install: $(VENV)/.installed
 
 install-dev: $(VENV)/.installed-dev
 
-## run: set up, migrate, load the demo campaigns and serve on http://127.0.0.1:8000
+## run: set up, migrate, load the demo campaigns and serve on http://127.0.0.1:8000,
+## with the background worker (emails) beside it; Ctrl-C stops both
 run: install
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 $(PY) manage.py load_demo
-	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+	DEBUG=1 $(PY) manage.py db_worker --no-reload & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+	  DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
 ## test: the whole suite, browser tests included (SQLite by default; DATABASE_URL=postgres://… for PostgreSQL)
 test: install-dev browser-deps nginx-system

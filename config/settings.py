@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "simple_history",
     "csp",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "core",
     "organisations",
     "campaign",
@@ -203,6 +205,24 @@ elif PRODUCTION:
     EMAIL_BACKEND = "core.mail.UnsentEmailBackend"
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# A mail server that accepts the connection and then hangs must not hold a worker for long.
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
+# Who answers when a submitter replies to an email (Reply-To). Read through
+# innovations.emails.organiser_contact(), the one place that decides it.
+ORGANISER_NAME = os.environ.get("ORGANISER_NAME", "The organiser")
+ORGANISER_EMAIL = os.environ.get("ORGANISER_EMAIL", "")
+# How many times an email is tried before it is marked failed in admin (with backoff:
+# 20 s, 40 s, 80 s, 160 s, then every 5 minutes: 30 tries is about 2 hours).
+EMAIL_MAX_ATTEMPTS = int(os.environ.get("EMAIL_MAX_ATTEMPTS", "30"))
+
+# Background jobs (django-tasks with its database backend): rows in the project's own
+# database, run by `python manage.py db_worker`. Every email is sent by a job.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
 
 # The public name of the site and its absolute base URL (for canonical links,
 # feeds and share links when there is no request at hand).
@@ -348,6 +368,9 @@ LOGGING = {
         "innovations.ratelimit": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
         "axes": {"handlers": ["stdout"], "level": "WARNING", "propagate": False},
         "core.mail": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
+        "innovations.emails": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
+        "django_tasks": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
+        "django_tasks_db": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
     },
 }
 

@@ -3,6 +3,7 @@ from itertools import groupby
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.db import models
@@ -27,7 +28,8 @@ from core.timewords import when_words
 
 from .counts import counted_rows, counts_apply
 from .duplicates import similar_titles, title_choices
-from .models import Innovation, Submission
+from .emails import email_send_again
+from .models import AlertPreference, Email, Innovation, RejectionReason, Submission
 from .moderation import innovation_delete, innovation_edit, innovation_moderate
 from .services import submission_delete, submission_innovations_sync
 
@@ -47,12 +49,22 @@ class InnovationInlineFormSet(BaseInlineFormSet):
         return super().save_new(form, commit=commit)
 
 
+class NotWithdrawnBySomeoneElse(forms.ModelForm):
+    def clean_status(self):
+        status = self.cleaned_data["status"]
+        initial = self.instance.status if self.instance.pk else None
+        if status == Innovation.Status.WITHDRAWN and initial != Innovation.Status.WITHDRAWN:
+            raise forms.ValidationError("Only the sender can withdraw an innovation.")
+        return status
+
+
 class InnovationInline(admin.TabularInline):
     """The innovations of a submission. On the add page, complete ones: an organiser records
     innovations that reached them by email there, with who sent them, from which
     organisation, to which campaign (the add page of an innovation leads here)."""
 
     model = Innovation
+    form = NotWithdrawnBySomeoneElse
     formset = InnovationInlineFormSet
     show_change_link = True
     formfield_overrides = {
@@ -79,7 +91,7 @@ class SubmissionAdmin(admin.ModelAdmin):
     search_fields = ["name", "email", "organisation__name"]
     list_select_related = ["organisation", "campaign"]
     date_hierarchy = "created_at"
-    readonly_fields = ["consent_given"]
+    readonly_fields = ["consent_given", "emails_sent"]
     inlines = [InnovationInline]
 
     # Every change here can alter a campaign's public pages (the tally, the list): each
@@ -108,6 +120,36 @@ class SubmissionAdmin(admin.ModelAdmin):
                 status=status,
                 user=request.user,
             )
+
+    @admin.display(description="Emails sent")
+    def emails_sent(self, obj):
+        emails = list(obj.emails.order_by("created_at", "pk")) if obj.pk else []
+        if not emails:
+            return "None yet."
+        rows = []
+        for email in emails:
+            if email.status == Email.Status.SENT:
+                state = f"sent at {when_words(email.sent_at)}"
+            elif email.status == Email.Status.FAILED:
+                state = f"failed after {email.attempts} tries: {email.last_error}"
+            elif email.last_error:
+                state = (
+                    f"waiting to be sent again at {when_words(email.next_attempt_at)} "
+                    f"(try {email.attempts} failed: {email.last_error})"
+                    if email.next_attempt_at
+                    else f"waiting (last error: {email.last_error})"
+                )
+            else:
+                state = "waiting to be sent"
+            rows.append(
+                (
+                    reverse("admin:innovations_email_change", args=[email.pk]),
+                    email.get_kind_display(),
+                    email.to,
+                    state,
+                )
+            )
+        return format_html_join(mark_safe("<br>"), '<a href="{}">{}</a> to {}: {}', rows)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -213,11 +255,52 @@ class StatusFilter(DefaultListFilter):
         return Innovation.Status.choices
 
 
-class InnovationForm(forms.ModelForm):
+class InnovationForm(NotWithdrawnBySomeoneElse):
     def clean_description(self):
         # Browsers send "\r\n"; stored text uses "\n". Without this, every save
         # would record a description "change" in the history that changes nothing.
         return self.cleaned_data["description"].replace("\r\n", "\n")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("status") == Innovation.Status.REJECTED and not cleaned.get(
+            "rejection_reason"
+        ):
+            self.add_error(
+                "rejection_reason", "Choose the reason it is not published (the sender is told)."
+            )
+        return cleaned
+
+
+class RejectForm(forms.Form):
+    reason = forms.ModelChoiceField(
+        label="Reason (the sender is told)",
+        queryset=RejectionReason.objects.filter(active=True),
+        empty_label="Choose a reason",
+        error_messages={"required": "Choose the reason they are not published"},
+    )
+    note = forms.CharField(
+        label="Note to the sender (optional)",
+        required=False,
+        max_length=Innovation._meta.get_field("rejection_note").max_length,
+        validators=Innovation._meta.get_field("rejection_note").validators,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+    )
+
+
+class CorrectionFilter(admin.SimpleListFilter):
+    title = "correction asked for"
+    parameter_name = "correction"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Yes"), ("no", "No")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.exclude(correction_request="")
+        if self.value() == "no":
+            return queryset.filter(correction_request="")
+        return queryset
 
 
 class HistoryWords(HistoricalRecordContextHelper):
@@ -279,9 +362,25 @@ class InnovationAdmin(SimpleHistoryAdmin):
     # the list spans campaigns), so status and date fit on a laptop's screen.
     # The title links to the innovation, with the start of its description and any
     # likely duplicates beneath it: one column, so the queue still fits at 1280 px.
-    list_display = ["innovation", "organisation", "status", "submitted", "theme", "campaign"]
+    list_display = [
+        "innovation",
+        "organisation",
+        "status",
+        "submitted",
+        "reason",
+        "correction",
+        "theme",
+        "campaign",
+    ]
     list_display_links = None
-    list_filter = [CampaignFilter, StatusFilter, "theme", "organisation__kind"]
+    list_filter = [
+        CampaignFilter,
+        StatusFilter,
+        "rejection_reason",
+        CorrectionFilter,
+        "theme",
+        "organisation__kind",
+    ]
     search_fields = [
         "title",
         "description",
@@ -290,7 +389,7 @@ class InnovationAdmin(SimpleHistoryAdmin):
         "submission__email",
     ]
     search_help_text = "Search titles, descriptions, organisations and submitters."
-    list_select_related = ["organisation", "campaign"]
+    list_select_related = ["organisation", "campaign", "rejection_reason"]
     date_hierarchy = "created_at"
     actions = ["approve_selected", "reject_selected"]
     history_list_display = ["status"]
@@ -340,18 +439,54 @@ class InnovationAdmin(SimpleHistoryAdmin):
             "innovations:preview", kwargs={"slug": innovation.campaign.slug, "pk": innovation.pk}
         )
 
+    @admin.display(description="Reason not published", ordering="rejection_reason__text")
+    def reason(self, innovation):
+        return innovation.rejection_reason or ""
+
+    @admin.display(description="Correction asked for")
+    def correction(self, innovation):
+        return innovation.correction_request or ""
+
     def get_list_display(self, request):
-        """The campaign column only when the list spans campaigns: all of them, or every
-        open one when more than one is open."""
+        """Only the columns the list needs, so status and date fit on a laptop's screen.
+
+        The campaign only when the list spans campaigns: all of them, or every open one
+        when more than one is open; the reason not published beside rejected ones;
+        corrections asked for beside published ones.
+        """
         value = request.GET.get(CampaignFilter.parameter_name)
-        if value == CampaignFilter.ALL or (
-            value in (None, CampaignFilter.OPEN) and Campaign.objects.open_at().count() > 1
+        status = request.GET.get(StatusFilter.parameter_name, Innovation.Status.PENDING)
+        hidden = set()
+        if not (
+            value == CampaignFilter.ALL
+            or (value in (None, CampaignFilter.OPEN) and Campaign.objects.open_at().count() > 1)
         ):
-            return self.list_display
-        return [name for name in self.list_display if name != "campaign"]
+            hidden.add("campaign")
+        if status not in (Innovation.Status.REJECTED, StatusFilter.ALL):
+            hidden.add("reason")
+        if status not in (Innovation.Status.APPROVED, StatusFilter.ALL) and not request.GET.get(
+            CorrectionFilter.parameter_name
+        ):
+            hidden.add("correction")
+        return [name for name in self.list_display if name not in hidden]
 
     fieldsets = [
         (None, {"fields": ["title", "description", "theme", "link", "status"]}),
+        (
+            "Not published",
+            {
+                "description": "When rejecting: the reason and note are emailed to the sender.",
+                "fields": ["rejection_reason", "rejection_note"],
+            },
+        ),
+        (
+            "Correction asked for by the sender",
+            {
+                "description": "Make the change above, then clear the request; "
+                "the history records both.",
+                "fields": ["correction_request", "correction_requested_at"],
+            },
+        ),
         (
             "Submission",
             {
@@ -375,6 +510,7 @@ class InnovationAdmin(SimpleHistoryAdmin):
         "created_at",
         "moderated_at",
         "moderated_by",
+        "correction_requested_at",
     ]
 
     def add_view(self, request, form_url="", extra_context=None):
@@ -414,9 +550,34 @@ class InnovationAdmin(SimpleHistoryAdmin):
     def approve_selected(self, request, queryset):
         _moderate(self, request, queryset, Innovation.Status.APPROVED, "approved")
 
-    @admin.action(description="Reject selected innovations", permissions=["change"])
+    @admin.action(description="Reject selected innovations…", permissions=["change"])
     def reject_selected(self, request, queryset):
-        _moderate(self, request, queryset, Innovation.Status.REJECTED, "rejected")
+        """An intermediate page: the reason (from the list kept in admin) and a note."""
+        form = RejectForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            selected = queryset.count()
+            changed = innovation_moderate(
+                innovations=queryset,
+                status=Innovation.Status.REJECTED,
+                user=request.user,
+                reason=form.cleaned_data["reason"],
+                note=form.cleaned_data["note"],
+            )
+            noun = "innovation" if changed == 1 else "innovations"
+            message = f"{changed} {noun} rejected ({form.cleaned_data['reason']})."
+            if selected - changed:
+                message += f" {selected - changed} already rejected or withdrawn."
+            self.message_user(request, message, messages.SUCCESS if changed else messages.WARNING)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Reject innovations",
+            "opts": self.model._meta,
+            "form": form,
+            "innovations": queryset.select_related("organisation"),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/innovations/innovation/reject.html", context)
 
     @admin.display(description="Submitted by")
     def submitter(self, obj):
@@ -588,3 +749,113 @@ class CampaignWithInnovationsAdmin(CampaignAdmin):
             "site_url": absolute_url(""),
         }
         return TemplateResponse(request, "admin/campaign/campaign/report.html", context)
+
+
+@admin.register(RejectionReason)
+class RejectionReasonAdmin(admin.ModelAdmin):
+    list_display = ["text", "position", "active", "used"]
+    list_editable = ["position", "active"]
+    search_fields = ["text"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(used_count=models.Count("innovations"))
+
+    @admin.display(description="Innovations", ordering="used_count")
+    def used(self, obj):
+        return obj.used_count
+
+
+@admin.register(Email)
+class EmailAdmin(admin.ModelAdmin):
+    """Every email the site sent or is sending, with its state and the last error."""
+
+    list_display = ["subject", "to", "kind", "status", "attempts", "created_at", "sent_at", "error"]
+    list_filter = ["status", "kind", "campaign"]
+    search_fields = ["to", "subject"]
+    date_hierarchy = "created_at"
+    actions = ["send_again"]
+    readonly_fields = [
+        "kind",
+        "campaign",
+        "submission",
+        "to",
+        "reply_to",
+        "subject",
+        "status",
+        "attempts",
+        "last_error",
+        "created_at",
+        "next_attempt_at",
+        "claimed_at",
+        "sent_at",
+        "text",
+    ]
+    fields = readonly_fields
+
+    @admin.display(description="Text")
+    def text(self, obj):
+        if obj.kind == Email.Kind.RECEIPT:
+            # It carries the sender's manage link, which only the sender should hold.
+            return "Not shown: a receipt holds the sender's own link to change their innovations."
+        return format_html("<pre>{}</pre>", obj.body_text) if obj.body_text else "-"
+
+    @admin.display(description="Last error")
+    def error(self, obj):
+        return (obj.last_error[:120] + "…") if len(obj.last_error) > 120 else obj.last_error
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not request.user.is_superuser:
+            actions.pop("send_again", None)
+        return actions
+
+    @admin.action(description="Send the selected emails again (failed or stuck)")
+    def send_again(self, request, queryset):
+        count = email_send_again(emails=queryset)
+        self.message_user(request, f"{count} email{'s' if count != 1 else ''} queued again.")
+
+
+class AlertPreferenceForm(forms.ModelForm):
+    class Meta:
+        model = AlertPreference
+        fields = ["user", "frequency"]
+        widgets = {"frequency": forms.RadioSelect}
+
+
+@admin.register(AlertPreference)
+class AlertPreferenceAdmin(admin.ModelAdmin):
+    """How each organiser hears of new submissions; each chooses their own."""
+
+    form = AlertPreferenceForm
+    list_display = ["user", "frequency"]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).select_related("user")
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(user=request.user)
+
+    def get_fields(self, request, obj=None):
+        return ["user", "frequency"] if request.user.is_superuser else ["frequency"]
+
+    def has_add_permission(self, request):
+        if not super().has_add_permission(request):
+            return False
+        return (
+            request.user.is_superuser
+            or not AlertPreference.objects.filter(user=request.user).exists()
+        )
+
+    def save_model(self, request, obj, form, change):
+        if not request.user.is_superuser:
+            obj.user = request.user
+        super().save_model(request, obj, form, change)

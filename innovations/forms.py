@@ -11,7 +11,7 @@ from django import forms
 from django.core import signing
 from django.core.validators import RegexValidator, URLValidator
 
-from core.text import single_line
+from core.text import multi_line, single_line
 from organisations.models import Organisation
 from organisations.services import NEW_ORGANISATION
 
@@ -326,17 +326,46 @@ def error_summary(submitter: SubmitterForm, formset: BaseInnovationFormSet) -> l
 
     # "About you" comes before the innovations and the consent box after them, as on the page.
     field_errors(name for name in submitter.fields if name not in AFTER_INNOVATIONS)
+    items.extend(formset_error_summary(formset))
+    field_errors(AFTER_INNOVATIONS)
+    return items
+
+
+def formset_error_summary(formset: BaseInnovationFormSet) -> list[dict]:
+    """The innovations' part of the error summary (also for "add more" on the manage page)."""
+    items = []
     if formset.is_bound and not formset.management_form.is_valid():
         # Django follows this error with "too few forms"; the cause is what matters.
         text = formset.error_messages["missing_management_form"]
         items.append({"text": text, "href": "#innovation-forms"})
-    else:
-        for form in formset.forms:
-            for name in form.fields:
-                for error in form.errors.get(name, []):
-                    items.append({"text": error, "href": f"#{_anchor(form[name])}"})
-        first = formset.forms[0]["title"].id_for_label if formset.forms else "innovation-forms"
-        for error in formset.non_form_errors():
-            items.append({"text": error, "href": f"#{first}"})
-    field_errors(AFTER_INNOVATIONS)
+        return items
+    for form in formset.forms:
+        items.extend(form_error_summary(form))
+    first = formset.forms[0]["title"].id_for_label if formset.forms else "innovation-forms"
+    for error in formset.non_form_errors():
+        items.append({"text": error, "href": f"#{first}"})
     return items
+
+
+def form_error_summary(form: forms.Form) -> list[dict]:
+    """One form's errors, in page order, each linking to its field."""
+    items = [{"text": error, "href": "#main"} for error in form.non_field_errors()]
+    for name in form.fields:
+        for error in form.errors.get(name, []):
+            items.append({"text": error, "href": f"#{_anchor(form[name])}"})
+    return items
+
+
+class CorrectionForm(forms.Form):
+    message = forms.CharField(
+        label="What should be corrected?",
+        max_length=Innovation._meta.get_field("correction_request").max_length,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        validators=[multi_line],
+        help_text="The organiser reads it beside your innovation and makes the change.",
+        error_messages={
+            "required": "Say what should be corrected",
+            "max_length": _too_long("Your message"),
+            "null_characters_not_allowed": NUL_MESSAGE.format(what="your message"),
+        },
+    )

@@ -1,5 +1,7 @@
-"""What people send: a submission (one person's batch) and its innovations."""
+"""What people send: a submission (one person's batch) and its innovations; the emails about them."""
 
+import hashlib
+import secrets
 import uuid
 
 from django.conf import settings
@@ -53,12 +55,45 @@ class Submission(models.Model):
     consented_at = models.DateTimeField(
         "consent to publish given at", null=True, blank=True, editable=False
     )
+    # The manage link's secret is never stored: only its SHA-256, so a copy of the
+    # database cannot be used to edit anyone's innovations. Empty for submissions
+    # saved before manage links existed.
+    manage_token_hash = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
 
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self):
         return f"{self.name} ({self.organisation}) at {timezone.localtime(self.created_at):%Y-%m-%d %H:%M}"
+
+    def new_manage_token(self) -> str:
+        """A fresh secret for the manage link (256 random bits); only its hash is kept."""
+        token = secrets.token_urlsafe(32)
+        self.manage_token_hash = manage_token_hash(token)
+        return token
+
+
+def manage_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class RejectionReason(models.Model):
+    """Why an innovation was not published: a list the organiser keeps in admin."""
+
+    text = models.CharField(
+        max_length=200,
+        unique=True,
+        validators=[single_line],
+        help_text="Shown to the sender, e.g. “Already sent”.",
+    )
+    position = models.PositiveSmallIntegerField(default=0, help_text="Lower comes first.")
+    active = models.BooleanField(default=True, help_text="Offered when rejecting.")
+
+    class Meta:
+        ordering = ["position", "text"]
+
+    def __str__(self):
+        return self.text
 
 
 class InnovationQuerySet(models.QuerySet):
@@ -97,6 +132,11 @@ class Innovation(models.Model):
         PENDING = "pending", "Pending"
         APPROVED = "approved", "Approved"
         REJECTED = "rejected", "Rejected"
+        # Taken back by its sender through the manage link: off every public page,
+        # export and tally, kept (with its history) for the organiser.
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    COUNTED = (Status.PENDING, Status.APPROVED)
 
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="innovations")
     # Denormalised from the submission so public queries need no join; always
@@ -119,6 +159,29 @@ class Innovation(models.Model):
         blank=True,
         related_name="+",
     )
+    rejection_reason = models.ForeignKey(
+        RejectionReason,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="innovations",
+        verbose_name="reason not published",
+    )
+    rejection_note = models.TextField(
+        "note to the sender",
+        max_length=1000,
+        blank=True,
+        validators=[multi_line],
+        help_text="Optional; sent with the reason.",
+    )
+    # When the sender was told of the outcome (published or not). Cleared when the
+    # status changes, so each new outcome is told once.
+    outcome_emailed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # A correction the sender asked for through the manage link (on a published one).
+    correction_request = models.TextField(
+        "correction asked for", max_length=1000, blank=True, validators=[multi_line]
+    )
+    correction_requested_at = models.DateTimeField(null=True, blank=True)
 
     # The tally counts what was received and not turned down: the one place that says so.
     COUNTED = (Status.PENDING, Status.APPROVED)
@@ -140,7 +203,7 @@ class Innovation(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["pending", "approved", "rejected"]),
+                condition=Q(status__in=["pending", "approved", "rejected", "withdrawn"]),
                 name="innovation_status_valid",
             ),
             models.CheckConstraint(
@@ -216,7 +279,7 @@ class OrganisationCount(models.Model):
                 fields=["campaign", "organisation", "status"], name="organisation_count_unique"
             ),
             models.CheckConstraint(
-                condition=Q(status__in=["pending", "approved", "rejected"]),
+                condition=Q(status__in=["pending", "approved", "rejected", "withdrawn"]),
                 name="organisation_count_status_valid",
             ),
         ]
@@ -249,10 +312,116 @@ class HourCount(models.Model):
                 fields=["campaign", "hour", "status"], name="hour_count_unique"
             ),
             models.CheckConstraint(
-                condition=Q(status__in=["pending", "approved", "rejected"]),
+                condition=Q(status__in=["pending", "approved", "rejected", "withdrawn"]),
                 name="hour_count_status_valid",
             ),
         ]
 
     def __str__(self):
         return f"{self.n} {self.status} in the hour from {self.hour:%Y-%m-%d %H:00} UTC"
+
+
+class Email(models.Model):
+    """One email, kept until it is sent: what a job sends, and the record staff read.
+
+    Created in the same transaction as what it is about, so it is never lost; sent by
+    the job `innovations.emails.send_email`, retried with backoff while the mail
+    server is down. Once sent, the bodies are cleared (a receipt holds the manage link).
+    """
+
+    class Kind(models.TextChoices):
+        RECEIPT = "receipt", "Receipt"
+        PUBLISHED = "published", "Published"
+        NOT_PUBLISHED = "not_published", "Not published"
+        CLOSED = "closed", "Campaign closed"
+        ALERT = "alert", "New submission alert"
+        DIGEST = "digest", "Digest"
+        PACE = "pace", "Pace alert"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting to be sent"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    kind = models.CharField(max_length=16, choices=Kind)
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, null=True, blank=True, related_name="emails"
+    )
+    submission = models.ForeignKey(
+        Submission, on_delete=models.CASCADE, null=True, blank=True, related_name="emails"
+    )
+    to = models.EmailField(max_length=254)
+    reply_to = models.CharField(max_length=300, blank=True)
+    subject = models.CharField(max_length=300)
+    body_text = models.TextField(blank=True)
+    body_html = models.TextField(blank=True)
+    status = models.CharField(max_length=16, choices=Status, default=Status.QUEUED)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    # Emails that must go once only ("closed:12:340", "pace:12:half") carry a key.
+    once_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    kind__in=[
+                        "receipt",
+                        "published",
+                        "not_published",
+                        "closed",
+                        "alert",
+                        "digest",
+                        "pace",
+                    ]
+                ),
+                name="email_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["queued", "sending", "sent", "failed"]),
+                name="email_status_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} to {self.to}: {self.subject}"
+
+
+class AlertPreference(models.Model):
+    """How a staff member hears of new submissions. No row: each new one, by default."""
+
+    class Frequency(models.TextChoices):
+        EACH = "each", "Each new submission"
+        HOURLY = "hourly", "Hourly digest"
+        DAILY = "daily", "Daily digest"
+        NONE = "none", "None"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alert_preference"
+    )
+    frequency = models.CharField(
+        "email me about new submissions",
+        max_length=8,
+        choices=Frequency,
+        default=Frequency.EACH,
+    )
+    # The end of the period the last digest covered: the next one starts there.
+    digest_covered_until = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["user__username"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(frequency__in=["each", "hourly", "daily", "none"]),
+                name="alert_frequency_valid",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user}: {self.get_frequency_display()}"

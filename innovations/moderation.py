@@ -10,8 +10,9 @@ from simple_history.utils import bulk_update_with_history
 
 from core.caching import mark_changed
 
+from . import notifications
 from .counts import counted, counted_rows, counts_apply
-from .models import Innovation
+from .models import Innovation, RejectionReason
 
 CHANGE_REASONS = {
     Innovation.Status.APPROVED: "Approved",
@@ -21,26 +22,56 @@ CHANGE_REASONS = {
 
 
 @transaction.atomic
-def innovation_moderate(*, innovations, status: str, user) -> int:
+def innovation_moderate(
+    *,
+    innovations,
+    status: str,
+    user,
+    reason: RejectionReason | None = None,
+    note: str = "",
+) -> int:
     """Set `status` on every innovation in the queryset that does not have it yet.
 
     Records who and when on the row (`moderated_by`, `moderated_at`) and in the
     history ("pending → approved", by whom, when). Returns how many changed;
-    the ones already in that status are left untouched, history included.
+    the ones already in that status, and the ones their sender withdrew, are left
+    untouched, history included. A rejection carries `reason` and `note` (sent to
+    the sender). Each sender hears of the outcome by email within a minute.
     """
     status = Innovation.Status(status)
+    if status == Innovation.Status.WITHDRAWN:
+        raise ValueError("Only the sender can withdraw an innovation.")
     now = timezone.now()
-    changing = list(innovations.select_for_update().exclude(status=status).order_by("pk"))
+    changing = list(
+        # Only the innovations' rows are locked: the admin's queryset may join the
+        # (nullable) rejection reason, which PostgreSQL cannot lock.
+        innovations.select_related(None)
+        .select_for_update(of=("self",))
+        .exclude(status=status)
+        .exclude(status=Innovation.Status.WITHDRAWN)
+        .order_by("pk")
+    )
     before = [counted(innovation) for innovation in changing]
+    rejecting = status == Innovation.Status.REJECTED
     for innovation in changing:
         innovation.status = status
         innovation.moderated_at = now
         innovation.moderated_by = user
+        innovation.rejection_reason = reason if rejecting else None
+        innovation.rejection_note = note.strip() if rejecting else ""
+        innovation.outcome_emailed_at = None
     if changing:
         bulk_update_with_history(
             changing,
             Innovation,
-            ["status", "moderated_at", "moderated_by"],
+            [
+                "status",
+                "moderated_at",
+                "moderated_by",
+                "rejection_reason",
+                "rejection_note",
+                "outcome_emailed_at",
+            ],
             default_user=user,
             default_change_reason=CHANGE_REASONS[status],
             default_date=now,
@@ -48,6 +79,9 @@ def innovation_moderate(*, innovations, status: str, user) -> int:
         counts_apply(added=changing, removed=before)
         campaign_ids = {innovation.campaign_id for innovation in changing}
         transaction.on_commit(lambda: mark_changed(*sorted(campaign_ids)), robust=True)
+        notifications.outcomes_schedule(
+            submission_ids=[innovation.submission_id for innovation in changing]
+        )
     return len(changing)
 
 
@@ -60,16 +94,26 @@ def innovation_edit(*, innovation: Innovation, changed: list[str], user) -> Inno
     and recorded like every other approval or rejection.
     """
     new_status = innovation.status
+    reason, note = innovation.rejection_reason, innovation.rejection_note
+    edited = set(changed) - {"status"}
     if "status" in changed:
-        innovation.status = Innovation.objects.values_list("status", flat=True).get(
-            pk=innovation.pk
+        # The status, and the reason for a rejection, are recorded by the moderation.
+        innovation.status, innovation.rejection_reason_id, innovation.rejection_note = (
+            Innovation.objects.values_list("status", "rejection_reason", "rejection_note").get(
+                pk=innovation.pk
+            )
         )
-    if set(changed) - {"status"}:
+        edited -= {"rejection_reason", "rejection_note"}
+    if edited:
         innovation._change_reason = "Edited by an organiser"
         innovation.save()
     if "status" in changed:
         innovation_moderate(
-            innovations=Innovation.objects.filter(pk=innovation.pk), status=new_status, user=user
+            innovations=Innovation.objects.filter(pk=innovation.pk),
+            status=new_status,
+            user=user,
+            reason=reason,
+            note=note,
         )
         innovation.refresh_from_db()
     campaign_id = innovation.campaign_id

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from campaign.models import Campaign
 
-from .models import Submission
+from .models import Email, Submission
 
 REMOVED = "(removed)"
 
@@ -59,4 +59,13 @@ def purge_personal_data(*, campaign: Campaign, at=None) -> int:
             content_type=ContentType.objects.get_for_model(Submission),
             object_id=str(submission.pk),
         ).update(object_repr=str(submission)[:200])
+        # The emails sent to them hold their address, name and what they sent: the record
+        # that an email went (kind, when, state) stays; who and what it said does not.
+        Email.objects.filter(submission=submission).update(
+            to=removed_email(submission.pk), subject="", body_text="", body_html="", last_error=""
+        )
+    # Emails not sent by now never will be: their submission is gone from the public pages.
+    Email.objects.filter(
+        submission__in=submissions, status__in=[Email.Status.QUEUED, Email.Status.SENDING]
+    ).update(status=Email.Status.FAILED, last_error="Personal data removed before it was sent")
     return len(submissions)

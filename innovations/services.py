@@ -4,8 +4,10 @@ import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
 from campaign.models import Campaign
@@ -13,9 +15,9 @@ from core.caching import mark_changed
 from core.timewords import when_words
 from organisations.services import organisation_resolve
 
+from . import notifications
 from .counts import counted, counted_rows, counts_apply
-from .models import Innovation, Submission
-from .receipts import receipt_send
+from .models import Innovation, Submission, manage_token_hash
 
 
 class CampaignClosed(Exception):
@@ -36,7 +38,7 @@ def submission_create(
     receipt: uuid.UUID | None = None,
     at: datetime | None = None,
 ) -> Submission:
-    """Save one person's batch, all or nothing, and confirm it to them by email.
+    """Save one person's batch, all or nothing, and queue the receipt and the organisers' alerts.
 
     Call it only once the person has agreed that the innovations may be published
     (SubmitterForm's required `consent`): the time of saving is stored as their consent.
@@ -45,6 +47,9 @@ def submission_create(
     outside the campaign's hours, OrganisationNotConfirmed for the "Did you mean…?" step,
     ValidationError for bad data, and IntegrityError when `receipt` was already used
     (a repeated POST of the same form).
+
+    The manage link's secret is on the returned submission as `manage_token` (only its
+    hash is stored): the thank-you page shows it once, and the receipt carries it.
     """
     if not campaign.is_open(at):
         raise CampaignClosed(when_words(campaign.closes_at))
@@ -63,21 +68,32 @@ def submission_create(
     if at is not None:
         submission.created_at = at
     submission.consented_at = submission.created_at
+    token = submission.new_manage_token()
     # The receipt's uniqueness is the database's to enforce: a clash is a repeat POST.
     # The campaign and organisation are the rows in hand: no query to see they exist.
     submission.full_clean(exclude=["campaign", "organisation"], validate_unique=False)
     submission.save()
+    saved = _innovations_create(submission, innovations, at=submission.created_at)
+    transaction.on_commit(lambda: mark_changed(campaign.pk), robust=True)
+    # Stored in this transaction, sent by jobs once it commits: no email inside a request.
+    notifications.receipt_queue(submission=submission, innovations=saved, token=token)
+    notifications.new_submission_alert_schedule(submission=submission, innovations=saved)
+    submission.manage_token = token
+    return submission
+
+
+def _innovations_create(submission, innovations, *, at) -> list[Innovation]:
     saved = []
     for fields in innovations:
         innovation = Innovation(
             submission=submission,
-            campaign=campaign,
-            organisation=organisation,
+            campaign=submission.campaign,
+            organisation=submission.organisation,
             title=fields["title"],
             description=fields["description"],
             theme=fields["theme"],
             link=fields.get("link", ""),
-            created_at=submission.created_at,
+            created_at=at,
         )
         # Every field is checked (the theme against its choices too); the rows it points
         # at were just saved or read, and the named CheckConstraints are the database's
@@ -89,9 +105,128 @@ def submission_create(
         saved.append(innovation)
     # Last, so the hour's count row is locked for as short a time as possible.
     counts_apply(added=saved)
-    transaction.on_commit(lambda: mark_changed(campaign.pk), robust=True)
-    transaction.on_commit(lambda: receipt_send(submission, saved), robust=True)
+    return saved
+
+
+# --- The manage link: what a sender can do with their own submission -------------------
+
+
+class NotEditable(Exception):
+    """The innovation cannot be changed that way (not pending, already withdrawn...)."""
+
+
+def submission_for_manage_token(*, slug: str, token: str, at: datetime | None = None):
+    """The submission whose manage link this is, or None (wrong, or expired)."""
+    if not token or len(token) > 100:
+        return None
+    submission = (
+        Submission.objects.select_related("campaign", "organisation")
+        .filter(
+            campaign__slug=slug,
+            manage_token_hash=manage_token_hash(token),
+            personal_data_removed_at__isnull=True,
+        )
+        .first()
+    )
+    if submission is None:
+        return None
+    at = at or timezone.now()
+    if at >= submission.campaign.closes_at + notifications.MANAGE_LINK_LIFETIME:
+        return None
     return submission
+
+
+def _require_open(campaign: Campaign, at: datetime | None) -> None:
+    if not campaign.is_open(at):
+        raise CampaignClosed(when_words(campaign.closes_at))
+
+
+def _sender_innovation(submission: Submission, innovation_id) -> Innovation:
+    """One of this submission's innovations, locked; anything else is refused."""
+    try:
+        return submission.innovations.select_for_update().get(pk=int(innovation_id))
+    except (Innovation.DoesNotExist, TypeError, ValueError) as error:
+        raise Innovation.DoesNotExist("Not an innovation of this submission.") from error
+
+
+def _save_with_reason(innovation: Innovation, reason: str, fields: list[str]) -> None:
+    innovation._change_reason = reason
+    innovation.save(update_fields=fields)
+
+
+@transaction.atomic
+def innovation_edit_by_sender(
+    *, submission: Submission, innovation_id, fields: Mapping[str, str], at=None
+) -> Innovation:
+    """The sender corrects an innovation still waiting for moderation."""
+    _require_open(submission.campaign, at)
+    innovation = _sender_innovation(submission, innovation_id)
+    if innovation.status != Innovation.Status.PENDING:
+        raise NotEditable("Only an innovation waiting for moderation can be edited.")
+    for name in ("title", "description", "theme", "link"):
+        setattr(innovation, name, fields.get(name, ""))
+    innovation.full_clean()
+    _save_with_reason(innovation, "Edited by the sender", ["title", "description", "theme", "link"])
+    campaign_id = submission.campaign_id
+    transaction.on_commit(lambda: mark_changed(campaign_id), robust=True)
+    return innovation
+
+
+@transaction.atomic
+def innovation_withdraw(*, submission: Submission, innovation_id, at=None) -> Innovation:
+    """The sender takes an innovation back: off the public pages, exports and tally."""
+    _require_open(submission.campaign, at)
+    innovation = _sender_innovation(submission, innovation_id)
+    if innovation.status == Innovation.Status.WITHDRAWN:
+        raise NotEditable("This innovation is already withdrawn.")
+    before = counted(innovation)
+    innovation.status = Innovation.Status.WITHDRAWN
+    innovation.moderated_by = None
+    innovation.moderated_at = timezone.now()
+    _save_with_reason(
+        innovation, "Withdrawn by the sender", ["status", "moderated_by", "moderated_at"]
+    )
+    counts_apply(added=[innovation], removed=[before])
+    campaign_id = submission.campaign_id
+    transaction.on_commit(lambda: mark_changed(campaign_id), robust=True)
+    return innovation
+
+
+@transaction.atomic
+def innovation_correction_request(
+    *, submission: Submission, innovation_id, message: str, at=None
+) -> Innovation:
+    """The sender asks the organiser to correct a published innovation."""
+    _require_open(submission.campaign, at)
+    innovation = _sender_innovation(submission, innovation_id)
+    if innovation.status != Innovation.Status.APPROVED:
+        raise NotEditable("A correction can be asked for on a published innovation only.")
+    message = message.strip()
+    if not message:
+        raise ValidationError({"message": "Say what should be corrected"})
+    innovation.correction_request = message
+    innovation.correction_requested_at = timezone.now()
+    _save_with_reason(
+        innovation,
+        "Correction asked for by the sender",
+        ["correction_request", "correction_requested_at"],
+    )
+    return innovation
+
+
+@transaction.atomic
+def submission_add_innovations(
+    *, submission: Submission, innovations: Sequence[Mapping[str, str]], at=None
+) -> list[Innovation]:
+    """More innovations in the same submission, on the same terms as the form."""
+    campaign = submission.campaign
+    _require_open(campaign, at)
+    if not innovations:
+        raise ValueError("Adding needs at least one innovation.")
+    saved = _innovations_create(submission, innovations, at=at or timezone.now())
+    transaction.on_commit(lambda: mark_changed(campaign.pk), robust=True)
+    notifications.new_submission_alert_schedule(submission=submission, innovations=saved)
+    return saved
 
 
 @transaction.atomic

@@ -4,7 +4,7 @@
 
 from django.urls import path
 
-from . import public_views, views
+from . import public_views, sender_views, views
 
 campaign_patterns = [
     path("", public_views.home, name="home"),
@@ -30,6 +30,24 @@ submission_patterns = [
     path("campaigns/<slug:slug>/thanks/<uuid:receipt>/", views.thanks, name="thanks"),
     # Staff only: a pending innovation as it would look in public (admin "View on site").
     path("campaigns/<slug:slug>/innovations/<int:pk>/preview/", views.preview, name="preview"),
+    # The manage link: <token> is a secret of 256 random bits, sent only to the sender.
+    path("campaigns/<slug:slug>/manage/<str:token>/", sender_views.manage, name="manage"),
+    path("campaigns/<slug:slug>/manage/<str:token>/add/", sender_views.add, name="manage_add"),
+    path(
+        "campaigns/<slug:slug>/manage/<str:token>/<int:pk>/edit/",
+        sender_views.edit,
+        name="manage_edit",
+    ),
+    path(
+        "campaigns/<slug:slug>/manage/<str:token>/<int:pk>/withdraw/",
+        sender_views.withdraw,
+        name="manage_withdraw",
+    ),
+    path(
+        "campaigns/<slug:slug>/manage/<str:token>/<int:pk>/correction/",
+        sender_views.correction,
+        name="manage_correction",
+    ),
 ]
 
 organisation_patterns = [

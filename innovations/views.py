@@ -1,6 +1,7 @@
 """The submission form, the page after it, and every way a submission can be refused."""
 
 import functools
+import hmac
 import logging
 from datetime import timedelta
 from urllib.parse import urlencode
@@ -35,7 +36,7 @@ from .forms import (
     read_token,
     typed_innovations,
 )
-from .models import Innovation, Submission, public_organisations
+from .models import Innovation, Submission, manage_token_hash, public_organisations
 from .ratelimit import innovations_reserve
 from .services import CampaignClosed, submission_create
 from .tally import cached_tally
@@ -44,6 +45,8 @@ logger = logging.getLogger("innovations.submissions")
 # How long the form's copy of a campaign is kept for a database outage (seconds).
 REMEMBER = 24 * 3600
 
+MANAGE_COOKIE = "manage"
+MANAGE_COOKIE_AGE = 60 * 60
 SUBMITTER_FIELDS = ["name", "email", "organisation", "organisation_choice", "role", "twitter"]
 DATABASE_TROUBLE = (
     "Sorry, we could not save your innovations just now, so nothing was saved. "
@@ -303,7 +306,19 @@ def submit(request, slug):
         return _form_page(
             request, campaign, submitter, formset, status=503, notice=DATABASE_TROUBLE
         )
-    return _see_other(_thanks_url(submission))
+    response = _see_other(_thanks_url(submission))
+    # The thank-you page shows the manage link once, to this browser only: the secret is
+    # not stored (only its hash), so it travels in a cookie scoped to that page.
+    response.set_cookie(
+        MANAGE_COOKIE,
+        submission.manage_token,
+        max_age=MANAGE_COOKIE_AGE,
+        path=_thanks_url(submission),
+        secure=request.is_secure(),
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
 
 
 def _create(reservation, **fields):
@@ -376,9 +391,14 @@ def thanks(request, slug, receipt):
     share = {"text": text, "url": settings.SITE_URL + campaign.get_absolute_url()}
     if campaign.hashtag:
         share["hashtags"] = campaign.hashtag
+    token = request.COOKIES.get(MANAGE_COOKIE, "")
+    manage_url = ""
+    if token and hmac.compare_digest(manage_token_hash(token), submission.manage_token_hash):
+        manage_url = reverse("innovations:manage", kwargs={"slug": campaign.slug, "token": token})
     context = {
         "campaign": campaign,
         "submission": submission,
+        "manage_url": manage_url,
         "innovations": innovations,
         "tally": cached_tally(campaign),
         "share_url": "https://twitter.com/intent/tweet?" + urlencode(share),

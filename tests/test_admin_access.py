@@ -115,8 +115,15 @@ def test_moderator_group_has_exactly_the_permissions_needed():
     group = Group.objects.get(name="Moderator")
     assert sorted(f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.all()) == [
         "campaign.view_campaign",
+        "innovations.add_alertpreference",
+        "innovations.add_rejectionreason",
+        "innovations.change_alertpreference",
         "innovations.change_innovation",
+        "innovations.change_rejectionreason",
+        "innovations.view_alertpreference",
+        "innovations.view_email",
         "innovations.view_innovation",
+        "innovations.view_rejectionreason",
         "innovations.view_submission",
         "organisations.add_organisationalias",
         "organisations.change_organisation",
@@ -143,9 +150,11 @@ def test_moderator_group_migration_is_idempotent():
     from django.apps import apps
 
     migration = import_module("innovations.migrations.0002_issue5_moderator_group")
+    loop = import_module("innovations.migrations.0009_issue14_reasons_and_permissions")
     before = set(Group.objects.get(name="Moderator").permissions.values_list("pk", flat=True))
-    migration.create_moderator_group(apps, None)
-    migration.create_moderator_group(apps, None)
+    for _ in range(2):
+        migration.create_moderator_group(apps, None)
+        loop.grant_moderators(apps, None)
     assert Group.objects.filter(name="Moderator").count() == 1
     after = set(Group.objects.get(name="Moderator").permissions.values_list("pk", flat=True))
     assert after == before

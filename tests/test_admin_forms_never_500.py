@@ -40,6 +40,15 @@ def rows(admin_user):
         AccessFailureLog.objects.create(username="x", ip_address="10.0.0.1", user_agent="ua")
     except ImportError:  # pragma: no cover
         pass
+    # Issue 14: an email, an organiser's alert choice and a background job.
+    from innovations.emails import send_email
+    from innovations.models import AlertPreference, Email
+
+    email = Email.objects.create(
+        kind="receipt", submission=innovation.submission, to="a@example.org", subject="Thanks"
+    )
+    AlertPreference.objects.create(user=admin_user, frequency="hourly")
+    send_email.enqueue(email.pk)
     return innovation
 
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.caching import current_version
-from innovations.models import Innovation
+from innovations.models import Innovation, RejectionReason
 
 from .factories import make_campaign, make_innovation, make_submission
 
@@ -90,7 +90,8 @@ def test_queue_search_finds_submitter_and_organisation(client, moderator, curren
 def test_queue_queries_stay_constant(client, moderator, current, django_assert_max_num_queries):
     for _ in range(3):
         make_innovation(campaign=current)
-    with django_assert_max_num_queries(14) as few:
+    # 16: the reason filter lists the reasons kept in admin (issue 14).
+    with django_assert_max_num_queries(16) as few:
         client.get(CHANGELIST)
     for _ in range(30):
         make_innovation(campaign=current)
@@ -135,8 +136,38 @@ def test_approve_sets_status_audit_fields_history_and_says_how_many(
 def test_reject_keeps_the_row_and_records_from_what(client, moderator, current):
     approved = make_innovation(campaign=current, status="approved")
     pending = make_innovation(campaign=current)
+    # First a page asking for the reason; nothing changes yet.
     response = act(client, "reject_selected", [approved, pending], query="?status=all")
-    assert "2 innovations rejected." in [str(m) for m in response.context["messages"]]
+    assert response.status_code == 200
+    assert "Reason (the sender is told)" in response.content.decode()
+    assert Innovation.objects.filter(status="rejected").count() == 0
+    # Without a reason: asked again, nothing changes.
+    response = client.post(
+        CHANGELIST + "?status=all",
+        {"action": "reject_selected", "_selected_action": [approved.pk, pending.pk], "apply": "1"},
+    )
+    assert "Choose the reason they are not published" in response.content.decode()
+    assert Innovation.objects.filter(status="rejected").count() == 0
+    reason = RejectionReason.objects.get(text="Already sent")
+    response = client.post(
+        CHANGELIST + "?status=all",
+        {
+            "action": "reject_selected",
+            "_selected_action": [approved.pk, pending.pk],
+            "apply": "1",
+            "reason": reason.pk,
+            "note": "Sent last year as Reverse mentoring.",
+        },
+        follow=True,
+    )
+    assert "2 innovations rejected (Already sent)." in [
+        str(m) for m in response.context["messages"]
+    ]
+    assert set(
+        Innovation.objects.filter(pk__in=[approved.pk, pending.pk]).values_list(
+            "rejection_reason__text", "rejection_note"
+        )
+    ) == {("Already sent", "Sent last year as Reverse mentoring.")}
     assert (
         Innovation.objects.filter(pk__in=[approved.pk, pending.pk], status="rejected").count() == 2
     )
@@ -197,6 +228,9 @@ def test_saving_a_new_status_on_the_change_page_records_the_moderator(client, mo
             "theme": innovation.theme,
             "link": "",
             "status": "rejected",
+            "rejection_reason": RejectionReason.objects.get(text="Not an innovation").pk,
+            "rejection_note": "",
+            "correction_request": "",
         },
     )
     assert response.status_code == 302
@@ -210,6 +244,7 @@ def test_saving_a_new_status_on_the_change_page_records_the_moderator(client, mo
     assert latest.diff_against(latest.prev_record).changed_fields == [
         "moderated_at",
         "moderated_by",
+        "rejection_reason",
         "status",
     ]
 
@@ -266,3 +301,39 @@ def test_history_cannot_be_used_to_revert(client, moderator, current):
     assert response.status_code == 403
     innovation.refresh_from_db()
     assert innovation.status == "approved"
+
+
+def test_only_the_sender_withdraws_and_a_rejection_needs_a_reason(client, moderator, current):
+    innovation = make_innovation(campaign=current, title="Kept")
+    url = f"{CHANGELIST}{innovation.pk}/change/"
+    data = {
+        "title": "Kept",
+        "description": innovation.description,
+        "theme": innovation.theme,
+        "link": "",
+        "rejection_reason": "",
+        "rejection_note": "",
+        "correction_request": "",
+    }
+    response = client.post(url, {**data, "status": "withdrawn"})
+    assert response.status_code == 200
+    assert "Only the sender can withdraw an innovation." in response.content.decode()
+    response = client.post(url, {**data, "status": "rejected"})
+    assert response.status_code == 200
+    assert "Choose the reason it is not published" in response.content.decode()
+    innovation.refresh_from_db()
+    assert innovation.status == "pending"
+
+
+def test_the_queue_filters_withdrawn_and_shows_reasons(client, moderator, current):
+    reason = RejectionReason.objects.get(text="Already sent")
+    make_innovation(campaign=current, title="Taken back", status="withdrawn")
+    make_innovation(
+        campaign=current, title="Sent twice", status="rejected", rejection_reason=reason
+    )
+    page = client.get(CHANGELIST + "?status=withdrawn").content.decode()
+    assert "Taken back" in page and "Sent twice" not in page
+    page = client.get(CHANGELIST + f"?status=all&rejection_reason__id__exact={reason.pk}")
+    content = page.content.decode()
+    assert "Sent twice" in content and "Taken back" not in content
+    assert "Reason not published" in content

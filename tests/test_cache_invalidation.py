@@ -14,7 +14,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from innovations.models import Innovation, Submission
+from innovations.models import Innovation, RejectionReason, Submission
 from organisations.models import Organisation
 from tests.factories import make_campaign, make_innovation, make_organisation, make_submission
 from tests.public_data import CACHED, url
@@ -146,7 +146,12 @@ def test_a_rejection_in_admin_takes_it_out_of_the_tally_at_once(
     with django_capture_on_commit_callbacks(execute=True):
         admin_client.post(
             reverse("admin:innovations_innovation_changelist") + "?campaign=all&status=all",
-            {"action": "reject_selected", "_selected_action": [spam.pk]},
+            {
+                "action": "reject_selected",
+                "_selected_action": [spam.pk],
+                "apply": "1",
+                "reason": RejectionReason.objects.get(text="Not an innovation").pk,
+            },
         )
 
     assert_all_stale(client, campaign, before)

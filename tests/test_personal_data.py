@@ -10,7 +10,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from innovations.models import Innovation, Submission
+from innovations.models import Email, Innovation, Submission
 from innovations.retention import REMOVED
 from innovations.tally import campaign_tally
 
@@ -154,3 +154,28 @@ def test_purge_twice_changes_nothing_the_second_time(closed_campaign):
 def test_unknown_campaign_is_a_clear_error():
     with pytest.raises(CommandError, match='no campaign with the slug "nope"'):
         call_command("purge_personal_data", campaign="nope")
+
+
+def test_purge_removes_the_address_and_words_of_the_emails_sent(closed_campaign):
+    submission = Submission.objects.filter(campaign=closed_campaign).first()
+    sent = Email.objects.create(
+        kind="published",
+        submission=submission,
+        to=submission.email,
+        subject="Published: Tenant app",
+        body_text="Hello Jo",
+        status="sent",
+    )
+    waiting = Email.objects.create(
+        kind="closed", submission=submission, to=submission.email, subject="Thank you"
+    )
+    call_command("purge_personal_data", campaign="closed-one", stdout=StringIO())
+    sent.refresh_from_db()
+    waiting.refresh_from_db()
+    assert (sent.to, sent.subject, sent.body_text, sent.status) == (
+        f"removed-{submission.pk}@removed.invalid",
+        "",
+        "",
+        "sent",
+    )
+    assert waiting.status == "failed"  # never sent to an address that is gone

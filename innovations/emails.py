@@ -1,0 +1,219 @@
+"""Every email the site sends: stored as an `Email` row, then sent by a background job.
+
+No email is sent inside a request. A service that has something to say calls
+`queue_email` inside its own transaction: the row commits with what it is about (so
+it is never lost), and the job `send_email` is enqueued when that transaction
+commits. The job is retried with backoff while the mail server is down (the first
+retry after 20 seconds) and marked failed, with the error, after
+`EMAIL_MAX_ATTEMPTS` tries; staff see every email and its state in admin.
+
+Each email is claimed before it is sent (queued -> sending, a single UPDATE), so
+two jobs for the same email cannot both send it: none goes twice.
+"""
+
+import logging
+import smtplib
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django_tasks import task
+
+from core.links import absolute_url
+
+from .models import Email
+
+logger = logging.getLogger("innovations.emails")
+
+# Seconds before the 2nd, 3rd, 4th and 5th tries; every later try waits the last step.
+BACKOFF_SECONDS = (20, 40, 80, 160)
+LATER_BACKOFF_SECONDS = 300
+# An email left "sending" this long was held by a worker that died: it may be sent again.
+STUCK_AFTER = timedelta(minutes=10)
+
+
+class EmailNotSent(Exception):
+    """The mail server refused or could not be reached; the email is tried again later."""
+
+
+class EmailFailed(Exception):
+    """The email will not be tried again (see its row in admin)."""
+
+
+def organiser_contact(campaign=None) -> tuple[str, str]:
+    """(name, email) of the organiser people reply to. The one place that decides it.
+
+    From the settings ORGANISER_NAME and ORGANISER_EMAIL today; the email is empty
+    when none is configured (then emails carry no Reply-To).
+    """
+    return settings.ORGANISER_NAME, settings.ORGANISER_EMAIL
+
+
+def absolute(path: str) -> str:
+    return absolute_url(path)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long to wait after the `attempts`-th failed try."""
+    if attempts <= len(BACKOFF_SECONDS):
+        return timedelta(seconds=BACKOFF_SECONDS[attempts - 1])
+    return timedelta(seconds=LATER_BACKOFF_SECONDS)
+
+
+def enqueue_on_commit(job, *args, run_after=None) -> None:
+    """Enqueue `job` once the current transaction commits (at once outside one).
+
+    `robust`: a failure to enqueue is logged and never undoes or breaks what was saved.
+    """
+
+    def enqueue():
+        (job.using(run_after=run_after) if run_after else job).enqueue(*args)
+
+    transaction.on_commit(enqueue, robust=True)
+
+
+def queue_email(
+    *,
+    kind: str,
+    to: str,
+    template: str,
+    context: dict,
+    campaign=None,
+    submission=None,
+    once_key: str | None = None,
+    reply_to_organiser: bool = True,
+) -> Email | None:
+    """Store an email rendered from `emails/<template>.txt` and `.html`, and send it by a job.
+
+    The subject is the text template's first line. With `once_key`, an email already
+    stored under that key is not stored again (returns None): for emails that must go
+    once only.
+    """
+    if once_key and Email.objects.filter(once_key=once_key).exists():
+        return None
+    name, organiser_email = organiser_contact(campaign)
+    context = {
+        "site_name": settings.SITE_NAME,
+        "site_url": settings.SITE_URL,
+        "organiser_name": name,
+        "organiser_email": organiser_email,
+        **context,
+    }
+    subject, _, text = render_to_string(f"emails/{template}.txt", context).partition("\n")
+    html = render_to_string(f"emails/{template}.html", {**context, "subject": subject.strip()})
+    reply_to = ""
+    if reply_to_organiser and organiser_email:
+        reply_to = f'"{name}" <{organiser_email}>' if name else organiser_email
+    with transaction.atomic():
+        email = Email.objects.create(
+            kind=kind,
+            campaign=campaign,
+            submission=submission,
+            to=to,
+            reply_to=reply_to,
+            subject=" ".join(subject.split())[:300],
+            body_text=text.lstrip("\n"),
+            body_html=html,
+            once_key=once_key,
+        )
+    enqueue_on_commit(send_email, email.pk)
+    return email
+
+
+def _permanent(error: Exception) -> bool:
+    """A refusal that trying again will not change (a bad address, a 5xx reply)."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return True
+    return isinstance(error, smtplib.SMTPResponseException) and 500 <= error.smtp_code < 600
+
+
+@task()
+def send_email(email_id: int) -> str:
+    """Send one stored email, once. On a mail server fault, try again later."""
+    now = timezone.now()
+    claimed = Email.objects.filter(pk=email_id, status=Email.Status.QUEUED).update(
+        status=Email.Status.SENDING,
+        attempts=F("attempts") + 1,
+        next_attempt_at=None,
+        claimed_at=now,
+    )
+    if not claimed:
+        return "not waiting to be sent (already sent, failed, or being sent)"
+    email = Email.objects.get(pk=email_id)
+    message = EmailMultiAlternatives(
+        subject=email.subject,
+        body=email.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[email.to],
+        reply_to=[email.reply_to] if email.reply_to else None,
+    )
+    if email.body_html:
+        message.attach_alternative(email.body_html, "text/html")
+    try:
+        delivered = message.send()
+    except (smtplib.SMTPException, OSError) as error:
+        reason = f"{type(error).__name__}: {error}"[:2000]
+        if _permanent(error) or email.attempts >= settings.EMAIL_MAX_ATTEMPTS:
+            Email.objects.filter(pk=email.pk).update(status=Email.Status.FAILED, last_error=reason)
+            logger.error("email failed: id=%s kind=%s error=%s", email.pk, email.kind, reason)
+            raise EmailFailed(
+                f"Email {email.pk} not sent after {email.attempts} tries: {reason}"
+            ) from error
+        retry_at = timezone.now() + retry_delay(email.attempts)
+        Email.objects.filter(pk=email.pk).update(
+            status=Email.Status.QUEUED, last_error=reason, next_attempt_at=retry_at
+        )
+        send_email.using(run_after=retry_at).enqueue(email.pk)
+        logger.warning(
+            "email not sent, will retry: id=%s attempt=%s retry_at=%s error=%s",
+            email.pk,
+            email.attempts,
+            retry_at.isoformat(),
+            reason,
+        )
+        # The job is recorded as failed with the error (visible in admin); the retry is queued.
+        raise EmailNotSent(f"Email {email.pk}, try {email.attempts}: {reason}") from error
+    if not delivered:
+        # Production without EMAIL_HOST (core.mail.UnsentEmailBackend): nothing can send it.
+        reason = "Not sent: no mail server is configured (EMAIL_HOST)."
+        Email.objects.filter(pk=email.pk).update(status=Email.Status.FAILED, last_error=reason)
+        raise EmailFailed(f"Email {email.pk}: {reason}")
+    sent = {"status": Email.Status.SENT, "sent_at": now, "last_error": ""}
+    if email.kind == Email.Kind.RECEIPT:
+        # A receipt carries the manage link: once delivered, the only copy is the sender's.
+        sent.update(body_text="", body_html="")
+    Email.objects.filter(pk=email.pk).update(**sent)
+    return f"sent to {email.to}"
+
+
+def email_send_again(*, emails) -> int:
+    """Queue emails for another try: failed ones, ones stuck "sending" (their worker died),
+    and ones waiting long past their time (their job was never enqueued).
+
+    Safe to repeat: a second job for an email finds it already claimed and does nothing.
+    """
+    stuck_before = timezone.now() - STUCK_AFTER
+    ids = sorted(
+        set(emails.filter(status=Email.Status.FAILED).values_list("pk", flat=True))
+        | set(
+            emails.filter(status=Email.Status.SENDING, claimed_at__lt=stuck_before).values_list(
+                "pk", flat=True
+            )
+        )
+        | set(
+            emails.filter(status=Email.Status.QUEUED, created_at__lt=stuck_before)
+            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lt=stuck_before))
+            .values_list("pk", flat=True)
+        )
+    )
+    with transaction.atomic():
+        Email.objects.filter(pk__in=ids).update(
+            status=Email.Status.QUEUED, attempts=0, next_attempt_at=None
+        )
+        for pk in ids:
+            enqueue_on_commit(send_email, pk)
+    return len(ids)
