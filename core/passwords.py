@@ -15,8 +15,10 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordResetForm
+from django.template.loader import render_to_string
 from django.urls import path, reverse_lazy
 
+from .jobs import message_enqueue
 from .limits import address_key, count
 
 logger = logging.getLogger("core.mail")
@@ -40,14 +42,13 @@ class StaffPasswordResetForm(PasswordResetForm):
         if sent is not None and sent > settings.PASSWORD_RESET_EMAILS_PER_HOUR:
             logger.warning("password reset email not sent: reason=reset-limit")
             return
-        super().send_mail(
-            subject_template_name,
-            email_template_name,
-            context,
-            from_email,
-            to_email,
-            html_email_template_name,
+        # As Django's own send_mail renders it, but sent by a job, not in this request.
+        subject = "".join(render_to_string(subject_template_name, context).splitlines())
+        body = render_to_string(email_template_name, context)
+        html = (
+            render_to_string(html_email_template_name, context) if html_email_template_name else ""
         )
+        message_enqueue(subject=subject, body=body, to=to_email, html=html)
 
 
 class StaffPasswordResetView(auth_views.PasswordResetView):

@@ -23,15 +23,13 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django_tasks import task
 
+from core.jobs import permanent, retry_delay
 from core.links import absolute_url
 
 from .models import Email
 
 logger = logging.getLogger("innovations.emails")
 
-# Seconds before the 2nd, 3rd, 4th and 5th tries; every later try waits the last step.
-BACKOFF_SECONDS = (20, 40, 80, 160)
-LATER_BACKOFF_SECONDS = 300
 # An email left "sending" this long was held by a worker that died: it may be sent again.
 STUCK_AFTER = timedelta(minutes=10)
 
@@ -55,13 +53,6 @@ def organiser_contact(campaign=None) -> tuple[str, str]:
 
 def absolute(path: str) -> str:
     return absolute_url(path)
-
-
-def retry_delay(attempts: int) -> timedelta:
-    """How long to wait after the `attempts`-th failed try."""
-    if attempts <= len(BACKOFF_SECONDS):
-        return timedelta(seconds=BACKOFF_SECONDS[attempts - 1])
-    return timedelta(seconds=LATER_BACKOFF_SECONDS)
 
 
 def enqueue_on_commit(job, *args, run_after=None) -> None:
@@ -124,13 +115,6 @@ def queue_email(
     return email
 
 
-def _permanent(error: Exception) -> bool:
-    """A refusal that trying again will not change (a bad address, a 5xx reply)."""
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        return True
-    return isinstance(error, smtplib.SMTPResponseException) and 500 <= error.smtp_code < 600
-
-
 @task()
 def send_email(email_id: int) -> str:
     """Send one stored email, once. On a mail server fault, try again later."""
@@ -157,7 +141,7 @@ def send_email(email_id: int) -> str:
         delivered = message.send()
     except (smtplib.SMTPException, OSError) as error:
         reason = f"{type(error).__name__}: {error}"[:2000]
-        if _permanent(error) or email.attempts >= settings.EMAIL_MAX_ATTEMPTS:
+        if permanent(error) or email.attempts >= settings.EMAIL_MAX_ATTEMPTS:
             Email.objects.filter(pk=email.pk).update(status=Email.Status.FAILED, last_error=reason)
             logger.error("email failed: id=%s kind=%s error=%s", email.pk, email.kind, reason)
             raise EmailFailed(

@@ -137,3 +137,21 @@ def test_an_email_that_keeps_failing_is_marked_failed_and_can_be_sent_again(
     email.refresh_from_db()
     assert email.status == "sent"
     assert len(smtp.inbox.messages) == 1
+
+
+def test_a_password_reset_while_the_server_is_down_arrives_once_it_is_back(client, smtp):
+    from django.contrib.auth.models import User
+
+    User.objects.create_superuser("organiser", "organiser@example.org", "old-password")
+    smtp.stop()
+    started = time.monotonic()
+    response = client.post("/admin/password_reset/", {"email": "organiser@example.org"})
+    assert response.status_code == 302
+    assert time.monotonic() - started < 2
+    run_jobs()
+    assert DBTaskResult.objects.filter(status="FAILED").count() == 1
+    smtp.start()
+    with time_machine.travel(timezone.now() + timedelta(seconds=21)):
+        run_jobs()
+    assert [m["to"] for m in smtp.inbox.messages] == [["organiser@example.org"]]
+    assert smtp.inbox.messages[0]["subject"] == "Reset your 140in140 password"
