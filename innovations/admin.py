@@ -25,10 +25,11 @@ from campaign.models import Campaign
 from core.links import absolute_url
 from core.timewords import when_words
 
+from . import exports
 from .duplicates import similar_titles, title_choices
-from .models import Innovation, Submission
+from .models import Answer, Innovation, Submission
 from .moderation import innovation_delete, innovation_edit, innovation_moderate
-from .services import submission_delete, submission_innovations_sync
+from .services import edition_publish, submission_delete, submission_innovations_sync
 
 
 class InnovationInlineFormSet(BaseInlineFormSet):
@@ -208,6 +209,14 @@ class StatusFilter(DefaultListFilter):
 
 
 class InnovationForm(forms.ModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "theme" in self.fields and self.instance.campaign_id:
+            # The innovation's own campaign's themes (hidden ones too: it may have one).
+            self.fields["theme"].queryset = self.fields["theme"].queryset.filter(
+                campaign_id=self.instance.campaign_id
+            )
+
     def clean_description(self):
         # Browsers send "\r\n"; stored text uses "\n". Without this, every save
         # would record a description "change" in the history that changes nothing.
@@ -265,6 +274,22 @@ class ModerationChangeList(ChangeList):
             row.duplicate_hints = [(pk, title) for pk, title, _score in found if pk != row.pk][:2]
 
 
+class AnswerInline(admin.TabularInline):
+    model = Answer
+    fields = ["question", "shown", "text"]
+    readonly_fields = ["question", "shown"]
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "Answers to the campaign's questions"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Shown publicly", boolean=True)
+    def shown(self, answer):
+        return answer.question.public
+
+
 @admin.register(Innovation)
 class InnovationAdmin(SimpleHistoryAdmin):
     form = InnovationForm
@@ -275,7 +300,7 @@ class InnovationAdmin(SimpleHistoryAdmin):
     # likely duplicates beneath it: one column, so the queue still fits at 1280 px.
     list_display = ["innovation", "organisation", "status", "submitted", "theme", "campaign"]
     list_display_links = None
-    list_filter = [CampaignFilter, StatusFilter, "theme", "organisation__kind"]
+    list_filter = [CampaignFilter, StatusFilter, "theme__name", "organisation__kind"]
     search_fields = [
         "title",
         "description",
@@ -284,7 +309,7 @@ class InnovationAdmin(SimpleHistoryAdmin):
         "submission__email",
     ]
     search_help_text = "Search titles, descriptions, organisations and submitters."
-    list_select_related = ["organisation", "campaign"]
+    list_select_related = ["organisation", "campaign", "theme"]
     date_hierarchy = "created_at"
     actions = ["approve_selected", "reject_selected"]
     history_list_display = ["status"]
@@ -346,6 +371,7 @@ class InnovationAdmin(SimpleHistoryAdmin):
 
     fieldsets = [
         (None, {"fields": ["title", "description", "theme", "link", "status"]}),
+        ("Picture", {"fields": ["picture_preview", "image_alt"]}),
         (
             "Submission",
             {
@@ -361,7 +387,9 @@ class InnovationAdmin(SimpleHistoryAdmin):
         ),
         ("Moderation", {"fields": ["moderated_at", "moderated_by"]}),
     ]
+    inlines = [AnswerInline]
     readonly_fields = [
+        "picture_preview",
         "submitter",
         "submission_innovations",
         "campaign",
@@ -411,6 +439,18 @@ class InnovationAdmin(SimpleHistoryAdmin):
     @admin.action(description="Reject selected innovations", permissions=["change"])
     def reject_selected(self, request, queryset):
         _moderate(self, request, queryset, Innovation.Status.REJECTED, "rejected")
+
+    @admin.display(description="Picture")
+    def picture_preview(self, obj):
+        if not obj.image_key:
+            return "No picture was sent."
+        return format_html(
+            '<img src="{}" alt="{}" width="320"><br><a href="{}">Full size ({} px wide)</a>',
+            obj.picture_url(obj.image_widths[0]),
+            obj.image_alt,
+            obj.picture_url(),
+            obj.picture_width,
+        )
 
     @admin.display(description="Submitted by")
     def submitter(self, obj):
@@ -483,21 +523,16 @@ def _status_is(status):
 
 
 admin.site.unregister(Campaign)
+# The admin's front page says how many innovations wait for moderation.
+admin.site.index_template = "admin/organisers_index.html"
 
 
 @admin.register(Campaign)
 class CampaignWithInnovationsAdmin(CampaignAdmin):
     """The campaign admin with its innovations counted and the collated report to print."""
 
-    list_display = [
-        *CampaignAdmin.list_display,
-        "received",
-        "approved",
-        "pending",
-        "rejected",
-        "organisations",
-        "report_link",
-    ]
+    # Fits 1280 px: the status in words, the counts grouped in one column.
+    list_display = [*CampaignAdmin.list_display, "counts", "report_link"]
 
     def get_queryset(self, request):
         # Every count in the one changelist query, however many innovations there are.
@@ -516,25 +551,17 @@ class CampaignWithInnovationsAdmin(CampaignAdmin):
             )
         )
 
-    @admin.display(description="Received", ordering="received_count")
-    def received(self, obj):
-        return obj.received_count
-
-    @admin.display(description="Approved", ordering="approved_count")
-    def approved(self, obj):
-        return obj.approved_count
-
-    @admin.display(description="Pending", ordering="pending_count")
-    def pending(self, obj):
-        return obj.pending_count
-
-    @admin.display(description="Rejected", ordering="rejected_count")
-    def rejected(self, obj):
-        return obj.rejected_count
-
-    @admin.display(description="Organisations", ordering="organisation_count")
-    def organisations(self, obj):
-        return obj.organisation_count
+    @admin.display(description="Innovations", ordering="received_count")
+    def counts(self, obj):
+        return format_html(
+            "{} received: {} approved, {} pending<br>{} rejected · {} organisation{}",
+            obj.received_count,
+            obj.approved_count,
+            obj.pending_count,
+            obj.rejected_count,
+            obj.organisation_count,
+            "" if obj.organisation_count == 1 else "s",
+        )
 
     @admin.display(description="Report")
     def report_link(self, obj):
@@ -550,8 +577,64 @@ class CampaignWithInnovationsAdmin(CampaignAdmin):
                 self.admin_site.admin_view(self.report_view),
                 name="campaign_campaign_report",
             ),
+            path(
+                "<int:pk>/publish-edition/",
+                self.admin_site.admin_view(self.publish_edition_view),
+                name="campaign_campaign_publish_edition",
+            ),
+            path(
+                "<int:pk>/export.csv",
+                self.admin_site.admin_view(self.export_view),
+                {"export": exports.export_csv},
+                name="campaign_campaign_export_csv",
+            ),
+            path(
+                "<int:pk>/export.json",
+                self.admin_site.admin_view(self.export_view),
+                {"export": exports.export_json},
+                name="campaign_campaign_export_json",
+            ),
             *super().get_urls(),
         ]
+
+    def publish_edition_view(self, request, pk):
+        """GET: what publishing means; POST: publish the next edition of the PDF."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        campaign = get_object_or_404(Campaign, pk=pk)
+        if request.method == "POST":
+            edition = edition_publish(campaign=campaign)
+            self.message_user(
+                request,
+                format_html(
+                    'Edition {} is published at <a href="{}">{}</a>.',
+                    edition.number,
+                    edition.get_absolute_url(),
+                    edition.get_absolute_url(),
+                ),
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(
+                reverse("admin:campaign_campaign_change", args=[campaign.pk])
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Publish an edition of {campaign.title}",
+            "campaign": campaign,
+            "opts": self.model._meta,
+            "editions": list(campaign.editions.order_by("number")),
+            "open": campaign.is_open(),
+        }
+        return TemplateResponse(request, "admin/campaign/campaign/publish_edition.html", context)
+
+    def export_view(self, request, pk, export):
+        """The organisers' export: every question's answers, the organisers-only ones too."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        campaign = get_object_or_404(Campaign, pk=pk)
+        response = export(request, campaign, include_private=True)
+        response["Cache-Control"] = "private, no-store"
+        return response
 
     def report_view(self, request, pk):
         """The collated list of approved innovations, grouped by organisation, ready to print."""
@@ -566,7 +649,7 @@ class CampaignWithInnovationsAdmin(CampaignAdmin):
         innovations = (
             Innovation.objects.public()
             .for_campaign(campaign)
-            .select_related("organisation")
+            .select_related("organisation", "theme")
             .order_by("organisation__name", "organisation_id", "created_at", "pk")
         )
         groups = [

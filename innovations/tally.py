@@ -2,19 +2,21 @@
 
 The tally counts every innovation received that was not rejected (pending and
 approved), as the organiser's own updates did, so it moves the moment someone
-submits. The organisation noun is "housing associations" only when every
-counted organisation is one; with a company or a charity among them (the 2014
-campaign had Switchee) it says "organisations", so the sentence is never wrong.
+submits. Who took part is named by the campaign's `participant_noun` ("housing
+associations", "councils"). When the campaign says which kind of organisation the
+noun is true of (`participant_kind`), the noun is used only while every counted
+organisation is of that kind; with a company or a charity among them (the 2014
+campaign had Switchee) it says "organisations", so the sentence is never wrong. A
+campaign with no kind ("organisations", "teams") always uses its noun.
 """
 
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
 
-from campaign.models import Campaign
+from campaign.models import DEFAULT_PARTICIPANT_NOUN, Campaign, singular
 from core.caching import cached
 from core.timewords import clock_words, date_words
-from organisations.models import Organisation
 
 from .models import Innovation
 
@@ -23,19 +25,21 @@ from .models import Innovation
 class Tally:
     innovations: int
     organisations: int
-    all_housing_associations: bool
+    # Every counted organisation is of the kind the campaign's noun names (or it names none).
+    all_of_named_kind: bool = True
     # Approved: what the public list shows, so the home can say why the two differ.
     published: int = 0
+    participant_noun: str = DEFAULT_PARTICIPANT_NOUN
 
     @property
     def organisation_noun(self):
-        """'housing association(s)' when every counted organisation is one, else 'organisation(s)'."""
-        noun = (
-            "housing association"
-            if self.organisations and self.all_housing_associations
-            else "organisation"
+        """The campaign's noun ('18 councils', '1 council') when it is true, else 'organisation(s)'."""
+        plural = (
+            self.participant_noun
+            if self.organisations and self.all_of_named_kind
+            else DEFAULT_PARTICIPANT_NOUN
         )
-        return noun if self.organisations == 1 else f"{noun}s"
+        return singular(plural) if self.organisations == 1 else plural
 
     @property
     def innovation_noun(self):
@@ -55,25 +59,24 @@ class Tally:
 
 def campaign_tally(campaign):
     """The campaign's tally, from one aggregate query."""
-    row = (
-        Innovation.objects.for_campaign(campaign)
-        .counted()
-        .aggregate(
-            innovations=Count("pk"),
-            published=Count("pk", filter=Q(status=Innovation.Status.APPROVED)),
-            organisations=Count("organisation", distinct=True),
-            others=Count(
-                "organisation",
-                distinct=True,
-                filter=~Q(organisation__kind=Organisation.Kind.HOUSING_ASSOCIATION),
-            ),
+    counts = {
+        "innovations": Count("pk"),
+        "published": Count("pk", filter=Q(status=Innovation.Status.APPROVED)),
+        "organisations": Count("organisation", distinct=True),
+    }
+    if campaign.participant_kind:
+        counts["others"] = Count(
+            "organisation",
+            distinct=True,
+            filter=~Q(organisation__kind=campaign.participant_kind),
         )
-    )
+    row = Innovation.objects.for_campaign(campaign).counted().aggregate(**counts)
     return Tally(
         innovations=row["innovations"],
         organisations=row["organisations"],
-        all_housing_associations=row["others"] == 0,
+        all_of_named_kind=row.get("others", 0) == 0,
         published=row["published"],
+        participant_noun=campaign.participant_noun,
     )
 
 

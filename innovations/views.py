@@ -109,7 +109,11 @@ def _form_page(
     errors = error_summary(submitter, formset) if submitter.is_bound and validated else []
     if not formset.forms:
         # Broken or zero form counts: show their words (or a blank form) to carry on with.
-        formset = InnovationFormSet(prefix=FORMSET_PREFIX, initial=typed_innovations(request.POST))
+        formset = InnovationFormSet(
+            prefix=FORMSET_PREFIX,
+            initial=typed_innovations(request.POST),
+            form_kwargs={"campaign": campaign},
+        )
     # After a database error, ask the database nothing more: the page must still show.
     quiet = bool(notice) or campaign is None
     context = {
@@ -204,7 +208,7 @@ def submit(request, slug):
     the one-time token, the rate limit, and one transaction for the whole batch.
     """
     try:
-        campaign = get_object_or_404(Campaign, slug=slug)
+        campaign = get_object_or_404(Campaign.objects.with_themes(), slug=slug)
     except DatabaseError as error:
         if request.method != "POST":
             raise  # the 503 page: there is nothing typed to keep
@@ -218,13 +222,18 @@ def submit(request, slug):
     if request.method != "POST":
         _remember(campaign)
         return _form_page(
-            request, campaign, SubmitterForm(), InnovationFormSet(prefix=FORMSET_PREFIX)
+            request,
+            campaign,
+            SubmitterForm(campaign=campaign),
+            InnovationFormSet(prefix=FORMSET_PREFIX, form_kwargs={"campaign": campaign}),
         )
     if "add_another" in request.POST:
         return _add_another(request, campaign)
 
-    submitter = SubmitterForm(request.POST)
-    formset = InnovationFormSet(request.POST, prefix=FORMSET_PREFIX)
+    submitter = SubmitterForm(request.POST, campaign=campaign)
+    formset = InnovationFormSet(
+        request.POST, request.FILES, prefix=FORMSET_PREFIX, form_kwargs={"campaign": campaign}
+    )
     if request.POST.get("website"):
         _refused(request, campaign, "honeypot")
         return render(request, "innovations/thanks.html", {"campaign": campaign})
@@ -238,7 +247,7 @@ def submit(request, slug):
     if (repeat := _repeat_of_earlier(request, campaign, receipt)) is not None:
         return repeat
     data = submitter.cleaned_data
-    rows = [form.cleaned_data for form in formset.filled_forms()]
+    rows = [form.submission_fields() for form in formset.filled_forms()]
     reservation = innovations_reserve(
         address=client_ip(request), email=data["email"], count_=len(rows)
     )
@@ -302,9 +311,11 @@ def _add_another(request, campaign):
     rows = typed_innovations(post)
     if len(rows) < MAX_INNOVATIONS:
         rows.append({})
-    formset = InnovationFormSet(prefix=FORMSET_PREFIX, initial=rows)
+    formset = InnovationFormSet(
+        prefix=FORMSET_PREFIX, initial=rows, form_kwargs={"campaign": campaign}
+    )
     formset.forms[len(rows) - 1].fields["title"].widget.attrs["autofocus"] = True
-    return _form_page(request, campaign, SubmitterForm(initial=initial), formset)
+    return _form_page(request, campaign, SubmitterForm(initial=initial, campaign=campaign), formset)
 
 
 @never_cache

@@ -9,7 +9,7 @@ from django.utils import timezone
 from core.caching import current_version
 from innovations.models import Innovation
 
-from .factories import make_campaign, make_innovation, make_submission
+from .factories import NO_ANSWERS, make_campaign, make_innovation, make_submission
 
 pytestmark = pytest.mark.django_db
 
@@ -194,9 +194,10 @@ def test_saving_a_new_status_on_the_change_page_records_the_moderator(client, mo
         {
             "title": "Edited",
             "description": "What it does.\r\n\r\nHow it went.",  # as browsers send it
-            "theme": innovation.theme,
+            "theme": innovation.theme_id,
             "link": "",
             "status": "rejected",
+            **NO_ANSWERS,
         },
     )
     assert response.status_code == 302
