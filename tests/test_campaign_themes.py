@@ -19,10 +19,16 @@ from .submitting import innovation, payload, submit_url
 
 pytestmark = pytest.mark.django_db
 
-BEFORE = [("campaign", "0003_hashtag_without_hash"), ("innovations", "0006_innovation_search_text")]
+ORGANISATIONS = ("organisations", "0004_organisation_search_name")
+BEFORE = [
+    ("campaign", "0003_hashtag_without_hash"),
+    ("innovations", "0006_innovation_search_text"),
+    ORGANISATIONS,
+]
 AFTER = [
     ("campaign", "0004_themes_questions_site_settings"),
     ("innovations", "0007_campaign_themes"),
+    ORGANISATIONS,
 ]
 
 
@@ -36,7 +42,9 @@ def test_the_migration_gives_every_campaign_its_themes_and_loses_no_innovation_s
     Organisation = old.get_model("organisations", "Organisation")
     Submission = old.get_model("innovations", "Submission")
     now = timezone.now()
-    org = Organisation.objects.create(name="Bromford", slug="bromford", match_key="bromford")
+    org = Organisation.objects.create(
+        name="Bromford", slug="bromford", match_key="bromford", search_name="bromford"
+    )
     made = {}
     for n in (1, 2):
         campaign = OldCampaign.objects.create(
