@@ -69,7 +69,7 @@ def test_queue_shows_status_and_date_and_the_campaign_only_across_campaigns(
         "organisation",
         "status",
         "submitted",
-        "theme",
+        "theme_name",
     ]
     assert b"Submitted" in response.content
     response = client.get(CHANGELIST, {"campaign": "all"})
