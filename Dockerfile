@@ -15,6 +15,13 @@ ENV PATH=/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     DJANGO_ENV=production \
     PORT=8000
+# WeasyPrint (the PDF editions) needs Debian's Pango and HarfBuzz, and fonts to set text in.
+# Unpinned: the base image's Debian release fixes the versions; rebuild for security updates.
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+       libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --uid 10001 --user-group app
 WORKDIR /app
 COPY --from=build /venv /venv

@@ -7,7 +7,7 @@ RUFF := $(VENV)/bin/ruff
 # apt-get needs root: use sudo when not root (CI runs as root).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run install install-dev test lint format migrations-check ci clean browser-deps browser-system test-browser nginx-system
+.PHONY: run install install-dev test lint format migrations-check ci clean browser-deps browser-system test-browser nginx-system pdf-system
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,7 +25,7 @@ install-dev: $(VENV)/.installed-dev
 
 ## run: set up, migrate, load the demo campaigns and serve on http://127.0.0.1:8000,
 ## with the background worker (emails) beside it; Ctrl-C stops both
-run: install
+run: install pdf-system
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 $(PY) manage.py load_demo
 	DEBUG=1 $(PY) manage.py db_worker --no-reload & worker=$$!; \
@@ -33,7 +33,7 @@ run: install
 	  DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
 ## test: the whole suite, browser tests included (SQLite by default; DATABASE_URL=postgres://… for PostgreSQL)
-test: install-dev browser-deps nginx-system
+test: install-dev browser-deps nginx-system pdf-system
 	$(PY) -m pytest
 
 ## browser-deps: Debian's Chromium, Java and npm if missing, then axe-core and vnu.jar from npm
@@ -57,6 +57,17 @@ nginx-system:
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y \
 	    $$([ -x /usr/sbin/nginx ] || echo nginx) \
 	    $$(command -v envsubst >/dev/null 2>&1 || echo gettext-base); \
+	fi
+
+## pdf-system: Debian's Pango, HarfBuzz subsetting and DejaVu fonts for WeasyPrint (the PDF
+## editions), if missing; poppler-utils (pdftoppm) to turn PDF pages into the README's PNGs.
+PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils
+pdf-system:
+	@if ! dpkg-query -W -f='$${Status}\n' $(PDF_PACKAGES) 2>/dev/null | grep -qv 'install ok installed' \
+	    && [ "$$(dpkg-query -W -f='$${Status}\n' $(PDF_PACKAGES) 2>/dev/null | wc -l)" -eq 5 ]; then :; else \
+	  echo "Installing Debian's $(PDF_PACKAGES)"; \
+	  $(SUDO) apt-get update && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $(PDF_PACKAGES); \
 	fi
 
 # --ignore-scripts: vnu-jar's postinstall would download a Java runtime; we use Debian's.

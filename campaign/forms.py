@@ -7,7 +7,13 @@ from django.template.defaultfilters import pluralize
 
 from core.timewords import when_words
 
-from .models import DEFAULT_LENGTH_HOURS, Campaign, bare_hashtag, closing_time
+from .models import (
+    DEFAULT_LENGTH_HOURS,
+    DEFAULT_PARTICIPANT_NOUN,
+    Campaign,
+    bare_hashtag,
+    closing_time,
+)
 from .services import innovations_outside
 
 
@@ -28,15 +34,37 @@ class CampaignScheduleForm(forms.ModelForm):
 
     class Meta:
         model = Campaign
-        fields = ["title", "slug", "intro", "target", "hashtag", "opens_at"]
+        fields = [
+            "title",
+            "slug",
+            "intro",
+            "target",
+            "hashtag",
+            "participant_noun",
+            "participant_kind",
+            "opens_at",
+        ]
+        help_texts = {
+            "intro": (
+                "Shown on the campaign's page. Markdown: **bold**, *italic*, "
+                "[a link](https://example.org), lists with “- ”. HTML is shown as typed, "
+                "not run."
+            ),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Left empty, the campaign speaks of "organisations".
+        if "participant_noun" in self.fields:  # not when shown read-only
+            self.fields["participant_noun"].required = False
         if self.instance.pk:
             self.fields["length_hours"].initial = round(self.instance.length_hours)
 
     def clean_hashtag(self):
         return bare_hashtag(self.cleaned_data["hashtag"])
+
+    def clean_participant_noun(self):
+        return self.cleaned_data["participant_noun"].strip() or DEFAULT_PARTICIPANT_NOUN
 
     def clean(self):
         cleaned = super().clean()

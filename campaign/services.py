@@ -1,15 +1,17 @@
-"""Writes to campaigns that the public pages must show at once."""
+"""Writes to campaigns, their themes and the site's words, which the public pages must show at once."""
 
 from datetime import datetime
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from core.caching import mark_changed
+from core.caching import cache_call, mark_changed
 from core.timewords import when_words
 
-from .models import Campaign
+from . import sitesettings
+from .models import DEFAULT_THEME_DESCRIPTIONS, Campaign, DefaultTheme, SiteSettings, Theme
 
 
 @transaction.atomic
@@ -67,3 +69,47 @@ def innovations_outside(campaign: Campaign, *, opens_at: datetime, closes_at: da
         received.filter(created_at__lt=opens_at).count(),
         received.filter(created_at__gte=closes_at).count(),
     )
+
+
+def campaign_themes_ensure(*, campaign: Campaign) -> list[Theme]:
+    """Give a campaign with no themes the default set; returns its themes, in order.
+
+    Every new campaign starts with these (the organiser then renames, hides or adds
+    themes inline on the campaign's admin page). A campaign that has themes keeps them.
+    """
+    if not campaign.themes.exists():
+        Theme.objects.bulk_create(
+            Theme(
+                campaign=campaign,
+                name=label,
+                slug=value,
+                description=DEFAULT_THEME_DESCRIPTIONS[value],
+                order=position,
+            )
+            for position, (value, label) in enumerate(DefaultTheme.choices, start=1)
+        )
+        transaction.on_commit(lambda: mark_changed(campaign.pk), robust=True)
+    return list(campaign.themes.order_by("order", "pk"))
+
+
+def theme_for(campaign: Campaign, value) -> Theme:
+    """The campaign's theme given as a Theme, its id or its slug (as demo data names them)."""
+    if isinstance(value, Theme):
+        return value
+    themes = campaign.themes.all()
+    found = themes.filter(pk=value).first() if isinstance(value, int) else None
+    return found or themes.get(slug=value)
+
+
+@transaction.atomic
+def site_settings_save(*, site_settings: SiteSettings) -> SiteSettings:
+    """Save the site's words and make every page show them at once."""
+    site_settings.full_clean()
+    site_settings.save()
+
+    def changed():
+        cache_call("site settings", lambda: cache.delete(sitesettings.cache_key()))
+        mark_changed()
+
+    transaction.on_commit(changed, robust=True)
+    return site_settings

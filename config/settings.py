@@ -107,6 +107,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.site",
+                "campaign.context_processors.site_words",
             ],
         },
     },
@@ -177,8 +178,33 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Uploaded pictures (innovations.pictures) go through the default storage: files under
+# MEDIA_ROOT served at MEDIA_URL (by nginx in production, by Django only when DEBUG),
+# or an S3-compatible bucket when MEDIA_S3_BUCKET is set (django-storages).
+MEDIA_URL = os.environ.get("MEDIA_URL", "/media/")
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+MEDIA_S3_BUCKET = os.environ.get("MEDIA_S3_BUCKET", "")
+if MEDIA_S3_BUCKET:
+    _media_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": MEDIA_S3_BUCKET,
+            "endpoint_url": os.environ.get("MEDIA_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("MEDIA_S3_REGION") or None,
+            "access_key": os.environ.get("MEDIA_S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("MEDIA_S3_SECRET_ACCESS_KEY") or None,
+            "custom_domain": os.environ.get("MEDIA_S3_CUSTOM_DOMAIN") or None,
+            # Pictures are public once approved; their names are random, never listed.
+            "querystring_auth": False,
+            "default_acl": None,
+            "file_overwrite": False,
+            "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
+        },
+    }
+else:
+    _media_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _media_storage,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -207,10 +233,6 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 # A mail server that accepts the connection and then hangs must not hold a worker for long.
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
-# Who answers when a submitter replies to an email (Reply-To). Read through
-# innovations.emails.organiser_contact(), the one place that decides it.
-ORGANISER_NAME = os.environ.get("ORGANISER_NAME", "The organiser")
-ORGANISER_EMAIL = os.environ.get("ORGANISER_EMAIL", "")
 # How many times an email is tried before it is marked failed in admin (with backoff:
 # 20 s, 40 s, 80 s, 160 s, then every 5 minutes: 30 tries is about 2 hours).
 EMAIL_MAX_ATTEMPTS = int(os.environ.get("EMAIL_MAX_ATTEMPTS", "30"))
@@ -309,6 +331,12 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     },
 }
+
+# Pictures from a bucket on another origin may be shown too.
+for _origin in (os.environ.get("MEDIA_S3_CUSTOM_DOMAIN"), os.environ.get("MEDIA_S3_ENDPOINT_URL")):
+    if MEDIA_S3_BUCKET and _origin:
+        _origin = _origin if "://" in _origin else f"https://{_origin}"
+        CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(_origin.rstrip("/"))
 
 # Staff sessions (the only sessions: the public site has no accounts) expire.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 60 * 60)))

@@ -1,5 +1,6 @@
 from django.apps import apps
 from django.conf import settings
+from django.conf.urls.static import static as static_files
 from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.templatetags.static import static
@@ -40,6 +41,10 @@ urlpatterns = [
 
 if apps.is_installed("dev"):
     urlpatterns.append(path("__dev__/", include("dev.urls")))
+
+# Uploaded pictures: Django serves them only in development (DEBUG); in production
+# nginx serves MEDIA_ROOT, or the bucket serves them (see README "Pictures").
+urlpatterns += static_files(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 handler400 = "config.errors.bad_request"
 handler403 = "config.errors.permission_denied"

@@ -7,9 +7,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from campaign.models import Campaign
+from campaign.models import DefaultTheme as Theme
+from campaign.services import campaign_themes_ensure, theme_for
 from core.caching import mark_changed
 from innovations.counts import counts_rebuild
-from innovations.models import Innovation, Submission, Theme
+from innovations.models import Innovation, Submission
 from organisations.models import Organisation, OrganisationAlias
 
 LONDON = ZoneInfo("Europe/London")
@@ -216,6 +218,7 @@ def _submission(campaign, org, created_at):
 
 
 def _innovation(submission, title, description, theme, status, created_at):
+    theme = theme_for(submission.campaign, theme)
     Innovation.objects.update_or_create(
         campaign=submission.campaign,
         title=title,
@@ -246,8 +249,11 @@ def _campaign_2014(orgs):
             "hashtag": "140in140",
             "opens_at": campaign.opens_at,
             "closes_at": campaign.closes_at,
+            "participant_noun": "housing associations",
+            "participant_kind": Organisation.Kind.HOUSING_ASSOCIATION,
         },
     )
+    campaign_themes_ensure(campaign=campaign)
     entries = [("Bromford", title, desc, theme) for title, desc, theme in BROMFORD]
     for org_name, items in INVENTED.items():
         for title, theme in items:
@@ -273,8 +279,11 @@ def _live_campaign(orgs):
             "hashtag": "140in140",
             "opens_at": campaign.opens_at,
             "closes_at": campaign.closes_at,
+            "participant_noun": "housing associations",
+            "participant_kind": Organisation.Kind.HOUSING_ASSOCIATION,
         },
     )
+    campaign_themes_ensure(campaign=campaign)
     for i, (org_name, title, theme, status) in enumerate(LIVE):
         created = campaign.opens_at + timedelta(minutes=25 * (i + 1))
         submission = _submission(campaign, orgs[org_name], created)

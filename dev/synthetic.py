@@ -23,9 +23,11 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from campaign.models import Campaign
+from campaign.models import DefaultTheme as Theme
+from campaign.services import campaign_themes_ensure
 from core.caching import mark_changed
 from innovations.counts import counts_rebuild
-from innovations.models import Innovation, Submission, Theme, innovation_search_text
+from innovations.models import Innovation, Submission, innovation_search_text
 from organisations.matching import match_key, search_fold
 from organisations.models import Organisation
 
@@ -361,8 +363,11 @@ def get_or_create_campaign(slug):
             slug=slug,
             intro="Synthetic data for measuring the site at scale.",
             hashtag="140in140",
+            participant_noun="housing associations",
+            participant_kind=Organisation.Kind.HOUSING_ASSOCIATION,
         )
         campaign.save()
+    campaign_themes_ensure(campaign=campaign)
     return campaign
 
 
@@ -450,6 +455,7 @@ def _write_chunk(rng, campaign, orgs, chunk, window):
         )
     Submission.objects.bulk_create(submissions, batch_size=BATCH_SIZE)
     innovations = []
+    themes = {theme.slug: theme.pk for theme in campaign.themes.all()}
     for submission, (_org, size) in zip(submissions, chunk, strict=True):
         for i in range(size):
             title, description, theme = innovation_text(rng)
@@ -466,7 +472,7 @@ def _write_chunk(rng, campaign, orgs, chunk, window):
                     title=title,
                     description=description,
                     search_text=innovation_search_text(title, description),
-                    theme=theme,
+                    theme_id=themes[theme],
                     link=f"https://example.org/innovations/{rng.randint(1, 10**6)}"
                     if rng.random() < 0.4
                     else "",

@@ -22,16 +22,17 @@ from simple_history.models import DeletedObject
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from campaign.admin import CampaignAdmin
-from campaign.models import Campaign
+from campaign.models import Campaign, Theme
 from core.links import absolute_url
 from core.timewords import when_words
 
+from . import exports
 from .counts import counted_rows, counts_apply
 from .duplicates import similar_titles, title_choices
 from .emails import email_send_again
-from .models import AlertPreference, Email, Innovation, RejectionReason, Submission
+from .models import AlertPreference, Answer, Email, Innovation, RejectionReason, Submission
 from .moderation import innovation_delete, innovation_edit, innovation_moderate
-from .services import submission_delete, submission_innovations_sync
+from .services import edition_publish, submission_delete, submission_innovations_sync
 
 
 class InnovationInlineFormSet(BaseInlineFormSet):
@@ -240,6 +241,22 @@ class CampaignFilter(DefaultListFilter):
         return super().queryset(request, queryset)
 
 
+class ThemeFilter(admin.SimpleListFilter):
+    """By theme, by its name: the same name in several campaigns is one choice."""
+
+    title = "theme"
+    parameter_name = "theme"
+
+    def lookups(self, request, model_admin):
+        names = Theme.objects.order_by("name").values_list("name", flat=True).distinct()
+        return [(name, name) for name in names]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(theme__name=self.value())
+        return queryset
+
+
 class StatusFilter(DefaultListFilter):
     """Defaults to the moderation queue: pending innovations."""
 
@@ -256,6 +273,14 @@ class StatusFilter(DefaultListFilter):
 
 
 class InnovationForm(NotWithdrawnBySomeoneElse):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "theme" in self.fields and self.instance.campaign_id:
+            # The innovation's own campaign's themes (hidden ones too: it may have one).
+            self.fields["theme"].queryset = self.fields["theme"].queryset.filter(
+                campaign_id=self.instance.campaign_id
+            )
+
     def clean_description(self):
         # Browsers send "\r\n"; stored text uses "\n". Without this, every save
         # would record a description "change" in the history that changes nothing.
@@ -354,6 +379,22 @@ class ModerationChangeList(ChangeList):
             row.duplicate_hints = [(pk, title) for pk, title, _score in found if pk != row.pk][:2]
 
 
+class AnswerInline(admin.TabularInline):
+    model = Answer
+    fields = ["question", "shown", "text"]
+    readonly_fields = ["question", "shown"]
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "Answers to the campaign's questions"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Shown publicly", boolean=True)
+    def shown(self, answer):
+        return answer.question.public
+
+
 @admin.register(Innovation)
 class InnovationAdmin(SimpleHistoryAdmin):
     form = InnovationForm
@@ -369,7 +410,7 @@ class InnovationAdmin(SimpleHistoryAdmin):
         "submitted",
         "reason",
         "correction",
-        "theme",
+        "theme_name",
         "campaign",
     ]
     list_display_links = None
@@ -378,7 +419,7 @@ class InnovationAdmin(SimpleHistoryAdmin):
         StatusFilter,
         "rejection_reason",
         CorrectionFilter,
-        "theme",
+        ThemeFilter,
         "organisation__kind",
     ]
     search_fields = [
@@ -389,10 +430,16 @@ class InnovationAdmin(SimpleHistoryAdmin):
         "submission__email",
     ]
     search_help_text = "Search titles, descriptions, organisations and submitters."
-    list_select_related = ["organisation", "campaign", "rejection_reason"]
+    list_select_related = ["organisation", "campaign", "rejection_reason", "theme"]
     date_hierarchy = "created_at"
     actions = ["approve_selected", "reject_selected"]
     history_list_display = ["status"]
+
+    # Not the foreign key itself: the admin keeps a foreign key's cell on one line
+    # ("nowrap"), and "Customer insight and feedback" would push the queue past 1280 px.
+    @admin.display(description="Theme", ordering="theme__name")
+    def theme_name(self, innovation):
+        return innovation.theme.name
 
     @admin.display(description="Submitted", ordering="created_at")
     def submitted(self, innovation):
@@ -472,6 +519,7 @@ class InnovationAdmin(SimpleHistoryAdmin):
 
     fieldsets = [
         (None, {"fields": ["title", "description", "theme", "link", "status"]}),
+        ("Picture", {"fields": ["picture_preview", "image_alt"]}),
         (
             "Not published",
             {
@@ -502,7 +550,9 @@ class InnovationAdmin(SimpleHistoryAdmin):
         ),
         ("Moderation", {"fields": ["moderated_at", "moderated_by"]}),
     ]
+    inlines = [AnswerInline]
     readonly_fields = [
+        "picture_preview",
         "submitter",
         "submission_innovations",
         "campaign",
@@ -579,6 +629,18 @@ class InnovationAdmin(SimpleHistoryAdmin):
         }
         return TemplateResponse(request, "admin/innovations/innovation/reject.html", context)
 
+    @admin.display(description="Picture")
+    def picture_preview(self, obj):
+        if not obj.image_key:
+            return "No picture was sent."
+        return format_html(
+            '<img src="{}" alt="{}" width="320"><br><a href="{}">Full size ({} px wide)</a>',
+            obj.picture_url(obj.image_widths[0]),
+            obj.image_alt,
+            obj.picture_url(),
+            obj.picture_width,
+        )
+
     @admin.display(description="Submitted by")
     def submitter(self, obj):
         submission = obj.submission
@@ -650,21 +712,16 @@ def _status_is(status):
 
 
 admin.site.unregister(Campaign)
+# The admin's front page says how many innovations wait for moderation.
+admin.site.index_template = "admin/organisers_index.html"
 
 
 @admin.register(Campaign)
 class CampaignWithInnovationsAdmin(CampaignAdmin):
     """The campaign admin with its innovations counted and the collated report to print."""
 
-    list_display = [
-        *CampaignAdmin.list_display,
-        "received",
-        "approved",
-        "pending",
-        "rejected",
-        "organisations",
-        "report_link",
-    ]
+    # Fits 1280 px: the status in words, the counts grouped in one column.
+    list_display = [*CampaignAdmin.list_display, "counts", "report_link"]
 
     def get_queryset(self, request):
         # Every count in the one changelist query, however many innovations there are.
@@ -683,25 +740,17 @@ class CampaignWithInnovationsAdmin(CampaignAdmin):
             )
         )
 
-    @admin.display(description="Received", ordering="received_count")
-    def received(self, obj):
-        return obj.received_count
-
-    @admin.display(description="Approved", ordering="approved_count")
-    def approved(self, obj):
-        return obj.approved_count
-
-    @admin.display(description="Pending", ordering="pending_count")
-    def pending(self, obj):
-        return obj.pending_count
-
-    @admin.display(description="Rejected", ordering="rejected_count")
-    def rejected(self, obj):
-        return obj.rejected_count
-
-    @admin.display(description="Organisations", ordering="organisation_count")
-    def organisations(self, obj):
-        return obj.organisation_count
+    @admin.display(description="Innovations", ordering="received_count")
+    def counts(self, obj):
+        return format_html(
+            "{} received: {} approved, {} pending<br>{} rejected · {} organisation{}",
+            obj.received_count,
+            obj.approved_count,
+            obj.pending_count,
+            obj.rejected_count,
+            obj.organisation_count,
+            "" if obj.organisation_count == 1 else "s",
+        )
 
     @admin.display(description="Report")
     def report_link(self, obj):
@@ -717,8 +766,64 @@ class CampaignWithInnovationsAdmin(CampaignAdmin):
                 self.admin_site.admin_view(self.report_view),
                 name="campaign_campaign_report",
             ),
+            path(
+                "<int:pk>/publish-edition/",
+                self.admin_site.admin_view(self.publish_edition_view),
+                name="campaign_campaign_publish_edition",
+            ),
+            path(
+                "<int:pk>/export.csv",
+                self.admin_site.admin_view(self.export_view),
+                {"export": exports.export_csv},
+                name="campaign_campaign_export_csv",
+            ),
+            path(
+                "<int:pk>/export.json",
+                self.admin_site.admin_view(self.export_view),
+                {"export": exports.export_json},
+                name="campaign_campaign_export_json",
+            ),
             *super().get_urls(),
         ]
+
+    def publish_edition_view(self, request, pk):
+        """GET: what publishing means; POST: publish the next edition of the PDF."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        campaign = get_object_or_404(Campaign, pk=pk)
+        if request.method == "POST":
+            edition = edition_publish(campaign=campaign)
+            self.message_user(
+                request,
+                format_html(
+                    'Edition {} is published at <a href="{}">{}</a>.',
+                    edition.number,
+                    edition.get_absolute_url(),
+                    edition.get_absolute_url(),
+                ),
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(
+                reverse("admin:campaign_campaign_change", args=[campaign.pk])
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Publish an edition of {campaign.title}",
+            "campaign": campaign,
+            "opts": self.model._meta,
+            "editions": list(campaign.editions.order_by("number")),
+            "open": campaign.is_open(),
+        }
+        return TemplateResponse(request, "admin/campaign/campaign/publish_edition.html", context)
+
+    def export_view(self, request, pk, export):
+        """The organisers' export: every question's answers, the organisers-only ones too."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        campaign = get_object_or_404(Campaign, pk=pk)
+        response = export(request, campaign, include_private=True)
+        response["Cache-Control"] = "private, no-store"
+        return response
 
     def report_view(self, request, pk):
         """The collated list of approved innovations, grouped by organisation, ready to print."""
@@ -733,7 +838,7 @@ class CampaignWithInnovationsAdmin(CampaignAdmin):
         innovations = (
             Innovation.objects.public()
             .for_campaign(campaign)
-            .select_related("organisation")
+            .select_related("organisation", "theme")
             .order_by("organisation__name", "organisation_id", "created_at", "pk")
         )
         groups = [

@@ -22,3 +22,16 @@ class InnovationsConfig(AppConfig):
         from campaign.models import Campaign
 
         post_save.connect(_campaign_saved, sender=Campaign, dispatch_uid="innovations-closing")
+
+        # A deleted innovation's picture files go with it, however it was deleted (one in
+        # admin, a queryset, or a cascade from its submission, which calls no delete()):
+        # a signal is the one place every path passes. After the commit, so a rolled-back
+        # delete keeps its files.
+        from django.db.models.signals import post_delete
+
+        from .models import Innovation
+        from .pictures import picture_delete_on_commit
+
+        post_delete.connect(
+            picture_delete_on_commit, sender=Innovation, dispatch_uid="innovation-picture"
+        )

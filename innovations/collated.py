@@ -16,10 +16,11 @@ from django import forms
 from django.db.models import Case, Count, F, Q, Sum, Value, When, Window
 from django.db.models.functions import Lower, RowNumber, Substr, Upper
 
+from campaign.themes import campaign_themes
 from organisations.matching import search_words
 from organisations.models import Organisation
 
-from .models import Innovation, Theme
+from .models import Innovation
 
 ORGANISATIONS_PER_PAGE = 50
 INNOVATIONS_PER_PAGE = 120
@@ -28,10 +29,14 @@ LETTERS = [chr(c) for c in range(ord("A"), ord("Z") + 1)]
 
 
 class ListFilterForm(forms.Form):
-    """The filter bar: a plain GET form, so every filtered list has a shareable URL."""
+    """The filter bar: a plain GET form, so every filtered list has a shareable URL.
+
+    `?theme=` takes a theme's slug: the themes that existed before themes belonged to
+    campaigns kept their old values as slugs, so old links still filter.
+    """
 
     theme = forms.ChoiceField(
-        choices=[("", "All themes"), *Theme.choices],
+        choices=[("", "All themes")],
         required=False,
         label="Theme",
         widget=forms.Select(attrs={"class": "form-select"}),
@@ -43,8 +48,16 @@ class ListFilterForm(forms.Form):
         widget=forms.SearchInput(attrs={"class": "form-control"}),
     )
 
+    def __init__(self, data=None, *, campaign):
+        super().__init__(data)
+        self.themes = {theme.slug: theme for theme in campaign_themes(campaign)}
+        self.fields["theme"].choices = [
+            ("", "All themes"),
+            *((slug, theme.name) for slug, theme in self.themes.items()),
+        ]
+
     def filters(self):
-        """(theme, words) from the valid fields; invalid ones are ignored.
+        """(theme id or None, words) from the valid fields; invalid ones are ignored.
 
         The words are folded as the stored search text is (search_words), so case,
         accents and hyphens do not matter, on SQLite as on PostgreSQL.
@@ -52,7 +65,8 @@ class ListFilterForm(forms.Form):
         self.is_valid()
         data = getattr(self, "cleaned_data", {})
         words = search_words(data.get("q") or "")[:MAX_SEARCH_WORDS]
-        return data.get("theme") or "", words
+        theme = self.themes.get(data.get("theme") or "")
+        return (theme.pk if theme else None), words
 
 
 def innovation_filter(theme, words, prefix="", organisation="organisation__"):
@@ -63,7 +77,7 @@ def innovation_filter(theme, words, prefix="", organisation="organisation__"):
     """
     q = Q(**{f"{prefix}status": Innovation.Status.APPROVED})
     if theme:
-        q &= Q(**{f"{prefix}theme": theme})
+        q &= Q(**{f"{prefix}theme_id": theme})
     for word in words:
         q &= Q(**{f"{prefix}search_text__contains": word}) | Q(
             **{f"{organisation}search_name__contains": word}
@@ -262,7 +276,18 @@ def collated_page(
             Innovation.objects.for_campaign(campaign)
             .filter(innovation_filter(theme, words), organisation_id__in=groups)
             .annotate(summary=Substr("description", 1, 240))
-            .only("pk", "title", "theme", "organisation_id", "created_at", "campaign_id")
+            .only(
+                "pk",
+                "title",
+                "theme_id",
+                "organisation_id",
+                "created_at",
+                "campaign_id",
+                "image_key",
+                "image_widths",
+                "image_height",
+                "image_alt",
+            )
             .order_by("organisation_id", *order)
         )
         after, up_to = _within_slices(groups.values())
@@ -271,8 +296,10 @@ def collated_page(
             innovations = innovations.annotate(place=place).filter(
                 place__gt=after, place__lte=up_to
             )
+        themes = {theme.pk: theme for theme in campaign_themes(campaign)}
         for innovation in innovations:
             innovation.campaign = campaign  # for get_absolute_url, without a query
+            innovation.theme = themes.get(innovation.theme_id)  # from the cached list
             groups[innovation.organisation_id].innovations.append(innovation)
 
     return CollatedPage(
@@ -295,9 +322,13 @@ def export_rows(campaign, *, theme="", words=()):
             "pk",
             "title",
             "description",
-            "theme",
             "link",
             "created_at",
+            "image_key",
+            "image_widths",
+            "image_alt",
+            theme_name=F("theme__name"),
+            theme_slug=F("theme__slug"),
             organisation_name=F("organisation__name"),
             organisation_slug=F("organisation__slug"),
             organisation_kind=F("organisation__kind"),

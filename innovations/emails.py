@@ -23,6 +23,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django_tasks import task
 
+from campaign import sitesettings
 from core.jobs import permanent, retry_delay
 from core.links import absolute_url
 
@@ -45,10 +46,11 @@ class EmailFailed(Exception):
 def organiser_contact(campaign=None) -> tuple[str, str]:
     """(name, email) of the organiser people reply to. The one place that decides it.
 
-    From the settings ORGANISER_NAME and ORGANISER_EMAIL today; the email is empty
-    when none is configured (then emails carry no Reply-To).
+    The organiser's name and email from the site-settings record (admin → Site
+    settings); the email is empty until one is set (then emails carry no Reply-To).
     """
-    return settings.ORGANISER_NAME, settings.ORGANISER_EMAIL
+    site = sitesettings.current()
+    return site.organiser_name, site.organiser_email
 
 
 def absolute(path: str) -> str:
@@ -88,7 +90,7 @@ def queue_email(
         return None
     name, organiser_email = organiser_contact(campaign)
     context = {
-        "site_name": settings.SITE_NAME,
+        "site_name": sitesettings.current().site_name,
         "site_url": settings.SITE_URL,
         "organiser_name": name,
         "organiser_email": organiser_email,

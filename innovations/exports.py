@@ -6,25 +6,51 @@ response starts (`_started`), so a database that fails is the 503 page, not a 20
 that breaks off halfway. Neither includes the
 submitter's name, email, role or Twitter handle: those are personal data,
 kept for the organiser (in admin), never published.
+
+The answers to the campaign's own questions follow the fixed columns, one column
+per question, read a chunk of rows at a time. The public exports carry only the
+questions shown publicly; the organisers' exports (from admin) carry them all.
 """
 
 import csv
 import itertools
 import json
+from itertools import islice
 
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
 
+from campaign.themes import campaign_questions
 from core.links import absolute_url
 
 from .collated import export_rows
-from .models import Theme
+from .models import Answer
 
 CSV_HEADER = ["Organisation", "Title", "Description", "Theme", "Link", "Submitted"]
 # A cell starting with one of these is a formula to Excel, LibreOffice and Sheets.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-THEMES = dict(Theme.choices)
+CHUNK = 2000
+
+
+def export_questions(campaign, *, include_private=False):
+    """The questions whose answers an export carries (the list is cached per campaign)."""
+    return [q for q in campaign_questions(campaign) if include_private or q.public]
+
+
+def with_answers(rows, questions):
+    """Each row with `answers` {question id: text}: one query per chunk of rows."""
+    rows = iter(rows)
+    while chunk := list(islice(rows, CHUNK)):
+        answers = {}
+        if questions:
+            for innovation_id, question_id, text in Answer.objects.filter(
+                innovation_id__in=[row["pk"] for row in chunk], question__in=questions
+            ).values_list("innovation_id", "question_id", "text"):
+                answers.setdefault(innovation_id, {})[question_id] = text
+        for row in chunk:
+            row["answers"] = answers.get(row["pk"], {})
+            yield row
 
 
 def safe_cell(value):
@@ -44,19 +70,20 @@ def _local(value):
     return timezone.localtime(value)
 
 
-def csv_lines(campaign, rows):
+def csv_lines(campaign, rows, questions=()):
     writer = csv.writer(_Echo())
     yield "\ufeff"  # the byte order mark: Excel then reads the file as UTF-8
-    yield writer.writerow(CSV_HEADER)
-    for row in rows:
+    yield writer.writerow([*CSV_HEADER, *(safe_cell(q.text) for q in questions)])
+    for row in with_answers(rows, questions):
         yield writer.writerow(
             [
                 safe_cell(row["organisation_name"]),
                 safe_cell(row["title"]),
                 safe_cell(row["description"]),
-                THEMES.get(row["theme"], row["theme"]),
+                safe_cell(row["theme_name"]),
                 safe_cell(row["link"]),
                 f"{_local(row['created_at']):%Y-%m-%d %H:%M}",
+                *(safe_cell(row["answers"].get(q.pk, "")) for q in questions),
             ]
         )
 
@@ -69,16 +96,17 @@ def _started(rows):
     return rows if first is None else itertools.chain([first], rows)
 
 
-def export_csv(request, campaign, theme="", words=()):
+def export_csv(request, campaign, theme=None, words=(), include_private=False):
+    questions = export_questions(campaign, include_private=include_private)
     response = StreamingHttpResponse(
-        csv_lines(campaign, _started(export_rows(campaign, theme=theme, words=words))),
+        csv_lines(campaign, _started(export_rows(campaign, theme=theme, words=words)), questions),
         content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="{campaign.slug}-innovations.csv"'
     return response
 
 
-def json_chunks(campaign, rows):
+def json_chunks(campaign, rows, questions=()):
     head = {
         "campaign": {
             "title": campaign.title,
@@ -93,7 +121,7 @@ def json_chunks(campaign, rows):
     # The head, then "innovations": [ ... ] one item at a time.
     yield json.dumps(head, ensure_ascii=False)[:-1] + ', "innovations": ['
     separator = ""
-    for row in rows:
+    for row in with_answers(rows, questions):
         item = {
             "id": row["pk"],
             "url": absolute_url(
@@ -106,19 +134,25 @@ def json_chunks(campaign, rows):
             },
             "title": row["title"],
             "description": row["description"],
-            "theme": row["theme"],
-            "theme_label": THEMES.get(row["theme"], row["theme"]),
+            "theme": row["theme_slug"],
+            "theme_label": row["theme_name"],
             "link": row["link"] or None,
             "submitted_at": _local(row["created_at"]).isoformat(timespec="seconds"),
+            "answers": [
+                {"question": q.text, "answer": row["answers"][q.pk]}
+                for q in questions
+                if row["answers"].get(q.pk)
+            ],
         }
         yield separator + json.dumps(item, ensure_ascii=False)
         separator = ", "
     yield "]}\n"
 
 
-def export_json(request, campaign, theme="", words=()):
+def export_json(request, campaign, theme=None, words=(), include_private=False):
+    questions = export_questions(campaign, include_private=include_private)
     response = StreamingHttpResponse(
-        json_chunks(campaign, _started(export_rows(campaign, theme=theme, words=words))),
+        json_chunks(campaign, _started(export_rows(campaign, theme=theme, words=words)), questions),
         content_type="application/json; charset=utf-8",
     )
     response["Content-Disposition"] = f'inline; filename="{campaign.slug}-innovations.json"'

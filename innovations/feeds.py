@@ -45,7 +45,7 @@ class CampaignFeed(Feed):
         items = list(
             Innovation.objects.public()
             .for_campaign(campaign)
-            .select_related("organisation")
+            .select_related("organisation", "theme")
             .order_by("-created_at", "-pk")[:FEED_LENGTH]
         )
         for item in items:
@@ -72,4 +72,4 @@ class CampaignFeed(Feed):
         return printable(item.organisation.name, multiline=False)
 
     def item_categories(self, item):
-        return [item.get_theme_display()]
+        return [item.theme.name]

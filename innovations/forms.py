@@ -11,11 +11,13 @@ from django import forms
 from django.core import signing
 from django.core.validators import RegexValidator, URLValidator
 
+from campaign.themes import campaign_questions, campaign_themes
 from core.text import multi_line, single_line
 from organisations.models import Organisation
 from organisations.services import NEW_ORGANISATION
 
-from .models import Innovation, Submission, Theme
+from . import pictures
+from .models import Innovation, Submission
 
 MAX_INNOVATIONS = 20
 FORMSET_PREFIX = "innovations"
@@ -134,8 +136,15 @@ class SubmitterForm(forms.ModelForm):
         "Enter a Twitter handle of up to 15 letters, numbers or underscores, like @140in140",
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, campaign=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if campaign is not None:
+            noun = campaign.participant_singular
+            self.fields["organisation"].help_text = (
+                f"The {noun} or other organisation the innovations come from."
+                if campaign.participant_kind
+                else f"The {noun} the innovations come from."
+            )
         self.suggestions = []
         self.token_was_bad = False
         if not self.is_bound:
@@ -189,6 +198,13 @@ class SubmitterForm(forms.ModelForm):
 
 
 class InnovationForm(forms.ModelForm):
+    """One innovation: its words, theme and link, the campaign's own questions, a picture.
+
+    A picture that passed its checks is stored at once, so that if anything else on the
+    page needs correcting it is kept (a signed token in a hidden field names it) and need
+    not be chosen again; the page says so.
+    """
+
     link = forms.URLField(
         label="Link (optional)",
         required=False,
@@ -197,6 +213,19 @@ class InnovationForm(forms.ModelForm):
         validators=[URLValidator(schemes=["http", "https"])],
         help_text="A web page, video or blog post about it.",
     )
+    image = forms.FileField(
+        label="A picture (optional)",
+        required=False,
+        help_text="A JPEG, PNG or WebP of up to 10 MB: a photo of it in action, not a logo.",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+    image_alt = forms.CharField(
+        label="Describe the picture (needed if you add one)",
+        required=False,
+        max_length=Innovation._meta.get_field("image_alt").max_length,
+        help_text="For people who cannot see it, e.g. “Two residents planting a raised bed”.",
+    )
+    image_token = forms.CharField(required=False, widget=forms.HiddenInput)
 
     class Meta:
         model = Innovation
@@ -208,13 +237,41 @@ class InnovationForm(forms.ModelForm):
         }
         widgets = {"description": forms.Textarea(attrs={"rows": 5})}
 
-    def __init__(self, *args, number=None, **kwargs):
+    def __init__(self, *args, number=None, campaign=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.number = number
+        self.picture = None  # the stored picture once clean() has run
         which = f"innovation {number}" if number else "this innovation"
-        theme = self.fields["theme"]
-        theme.choices = [("", "Choose the closest theme"), *Theme.choices]
-        theme.initial = ""
+        self.which = which
+        # The campaign's themes and questions come from the cache: a form of twenty
+        # innovations asks the database for them once, not twenty times.
+        self.themes = {
+            theme.slug: theme
+            for theme in (campaign_themes(campaign) if campaign is not None else [])
+            if not theme.hidden
+        }
+        self.fields["theme"] = forms.ChoiceField(
+            label="Theme",
+            choices=[
+                ("", "Choose the closest theme"),
+                *((slug, theme.name) for slug, theme in self.themes.items()),
+            ],
+        )
+        self.questions = campaign_questions(campaign) if campaign is not None else []
+        for question in self.questions:
+            self.fields[f"question_{question.pk}"] = forms.CharField(
+                label=question.text if question.required else f"{question.text} (optional)",
+                help_text=question.help_text,
+                required=question.required,
+                max_length=question.max_length,
+                widget=forms.Textarea(attrs={"rows": 4})
+                if question.kind == question.Kind.LONG
+                else forms.TextInput,
+                error_messages={
+                    "required": f"Answer “{question.text}” for {which}",
+                    "max_length": _too_long(f"The answer to “{question.text}” for {which}"),
+                },
+            )
         messages = {
             "title": {
                 "required": f"Enter a title for {which}",
@@ -232,10 +289,84 @@ class InnovationForm(forms.ModelForm):
                 "invalid": f"Enter the link for {which} as a web address starting https://",
                 "max_length": _too_long(f"The link for {which}"),
             },
+            "image_alt": {"max_length": _too_long(f"The description of the picture for {which}")},
         }
         for name, field_messages in messages.items():
             field_messages.update(_typing_messages(f"the {name} of {which}"))
             self.fields[name].error_messages.update(field_messages)
+
+    def clean_theme(self):
+        return self.themes[self.cleaned_data["theme"]]
+
+    def clean_image(self):
+        uploaded = self.cleaned_data.get("image")
+        if not uploaded:
+            return None
+        try:
+            self.picture = pictures.picture_store(pictures.read_upload(uploaded))
+        except pictures.PictureError as error:
+            raise forms.ValidationError(
+                f"The picture for {self.which} {error}. Nothing was saved: choose another file"
+            ) from error
+        return uploaded
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.picture is None and "image" not in self.errors:
+            self.picture = pictures.from_token(cleaned.get("image_token", ""))
+        if self.picture is not None and not cleaned.get("image_alt", "").strip():
+            self.add_error(
+                "image_alt",
+                f"Describe the picture for {self.which}, for people who cannot see it",
+            )
+        return cleaned
+
+    @property
+    def picture_kept(self):
+        """The picture stored for this form (or named by its token), which a re-shown page keeps."""
+        if self.picture is None and not hasattr(self, "_token_picture"):
+            self._token_picture = pictures.from_token(self["image_token"].value() or "")
+        return self.picture or getattr(self, "_token_picture", None)
+
+    def answers(self):
+        """{question: text} for the questions answered."""
+        return {
+            question: self.cleaned_data.get(f"question_{question.pk}", "").strip()
+            for question in self.questions
+            if self.cleaned_data.get(f"question_{question.pk}", "").strip()
+        }
+
+    def submission_fields(self):
+        """What `submission_create` takes for this innovation."""
+        data = self.cleaned_data
+        return {
+            "title": data["title"],
+            "description": data["description"],
+            "theme": data["theme"],
+            "link": data.get("link", ""),
+            "answers": self.answers(),
+            "picture": self.picture,
+            "image_alt": data.get("image_alt", "").strip() if self.picture else "",
+        }
+
+
+class SenderEditForm(InnovationForm):
+    """What a sender may change on an innovation still waiting (the manage link): its
+    words, theme and link. Answers and the picture stay as sent."""
+
+    def __init__(self, *args, campaign=None, **kwargs):
+        super().__init__(*args, campaign=campaign, **kwargs)
+        for name in [*self.fields]:
+            if name.startswith("question_") or name in ("image", "image_alt", "image_token"):
+                del self.fields[name]
+        self.questions = []
+        own = self.instance.theme if self.instance.theme_id else None
+        if own is not None and own.slug not in self.themes:
+            # A theme hidden since it was sent stays the innovation's own choice.
+            self.themes[own.slug] = own
+            self.fields["theme"].choices = [*self.fields["theme"].choices, (own.slug, own.name)]
+        if own is not None and not self.is_bound:
+            self.initial["theme"] = own.slug
 
 
 class BaseInnovationFormSet(forms.BaseFormSet):
@@ -270,6 +401,10 @@ class BaseInnovationFormSet(forms.BaseFormSet):
     def filled_forms(self):
         return [form for form in self.forms if form.has_changed()]
 
+    @property
+    def pictures_kept(self):
+        return [form for form in self.forms if form.picture is not None]
+
 
 InnovationFormSet = forms.formset_factory(
     InnovationForm,
@@ -293,16 +428,20 @@ def typed_innovations(data, *, limit=MAX_INNOVATIONS) -> list[dict]:
         total = int(data.get(f"{FORMSET_PREFIX}-TOTAL_FORMS", 1))
     except (TypeError, ValueError):
         total = 1
-    fields = InnovationForm._meta.fields
-    return [
-        {
-            name: str(data.get(f"{FORMSET_PREFIX}-{index}-{name}", ""))[
-                : Innovation._meta.get_field(name).max_length
-            ]
-            for name in fields
-        }
-        for index in range(max(1, min(total, limit)))
-    ]
+    limits = {
+        name: Innovation._meta.get_field(name).max_length
+        for name in [*InnovationForm._meta.fields, "image_alt"]
+    }
+    rows = []
+    for index in range(max(1, min(total, limit))):
+        prefix = f"{FORMSET_PREFIX}-{index}-"
+        row = {name: str(data.get(prefix + name, ""))[:limit] for name, limit in limits.items()}
+        # The campaign's own questions, and a picture kept from an earlier try.
+        for key, value in data.items():
+            if key.startswith(prefix + "question_") or key == prefix + "image_token":
+                row[key.removeprefix(prefix)] = str(value)[:2000]
+        rows.append(row)
+    return rows
 
 
 def _anchor(bound_field) -> str:

@@ -12,20 +12,14 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from campaign.models import Campaign
+from campaign.models import Campaign, Question, Theme
 from core.text import multi_line, single_line
 from organisations.matching import search_fold
 from organisations.models import Organisation
 
+from .pictures import Picture, url
 
-class Theme(models.TextChoices):
-    SKILLS_AND_EMPLOYMENT = "skills_employment", "Skills and employment"
-    DIGITAL_INCLUSION = "digital_inclusion", "Digital inclusion"
-    CUSTOMER_INSIGHT = "customer_insight", "Customer insight and feedback"
-    STAFF_LEARNING = "staff_learning", "Staff learning"
-    HEALTH_AND_WELLBEING = "health_wellbeing", "Health and wellbeing"
-    HOMES_AND_TECHNOLOGY = "homes_technology", "Homes and technology"
-    OTHER = "other", "Other"
+__all__ = ["Answer", "Innovation", "Submission", "Theme"]
 
 
 class Submission(models.Model):
@@ -147,7 +141,8 @@ class Innovation(models.Model):
     )
     title = models.CharField(max_length=200, validators=[single_line])
     description = models.TextField(max_length=5000, validators=[multi_line])
-    theme = models.CharField(max_length=32, choices=Theme, default=Theme.OTHER)
+    # One of the campaign's own themes (see clean()); PROTECT: a theme in use is hidden, not deleted.
+    theme = models.ForeignKey(Theme, on_delete=models.PROTECT, related_name="innovations")
     link = models.URLField(max_length=500, blank=True, validators=[single_line])
     status = models.CharField(max_length=16, choices=Status, default=Status.PENDING)
     created_at = models.DateTimeField(default=timezone.now)
@@ -182,6 +177,12 @@ class Innovation(models.Model):
         "correction asked for", max_length=1000, blank=True, validators=[multi_line]
     )
     correction_requested_at = models.DateTimeField(null=True, blank=True)
+    # A picture, re-encoded by innovations.pictures into a few widths: the files are
+    # `<image_key>-<width>.jpg` in the default storage. Empty when there is none.
+    image_key = models.CharField(max_length=100, blank=True, editable=False)
+    image_widths = models.JSONField(default=list, blank=True, editable=False)
+    image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    image_alt = models.CharField("picture description", max_length=300, blank=True)
 
     # The tally counts what was received and not turned down: the one place that says so.
     COUNTED = (Status.PENDING, Status.APPROVED)
@@ -207,18 +208,9 @@ class Innovation(models.Model):
                 name="innovation_status_valid",
             ),
             models.CheckConstraint(
-                condition=Q(
-                    theme__in=[
-                        "skills_employment",
-                        "digital_inclusion",
-                        "customer_insight",
-                        "staff_learning",
-                        "health_wellbeing",
-                        "homes_technology",
-                        "other",
-                    ]
-                ),
-                name="innovation_theme_valid",
+                condition=Q(image_key="") | ~Q(image_alt=""),
+                name="innovation_picture_has_description",
+                violation_error_message="Describe the picture for people who cannot see it.",
             ),
         ]
 
@@ -239,6 +231,8 @@ class Innovation(models.Model):
         return reverse("campaign:innovation", kwargs={"slug": self.campaign.slug, "pk": self.pk})
 
     def clean(self):
+        if self.theme_id and self.campaign_id and self.theme.campaign_id != self.campaign_id:
+            raise ValidationError({"theme": "Choose one of this campaign's themes."})
         if self.submission_id and (
             self.campaign_id != self.submission.campaign_id
             or self.organisation_id != self.submission.organisation_id
@@ -251,6 +245,56 @@ class Innovation(models.Model):
     def counted_filter(cls, prefix=""):
         """A Q for counted innovations, from a model related by `prefix` (e.g. "innovations__")."""
         return Q(**{f"{prefix}status__in": cls.COUNTED})
+
+    @property
+    def picture(self):
+        """The stored picture (innovations.pictures.Picture), or None."""
+        if not self.image_key:
+            return None
+        return Picture(self.image_key, tuple(self.image_widths), self.image_height or 0)
+
+    def picture_url(self, width=None):
+        """The picture at `width` (a stored one), else its largest."""
+        widths = self.image_widths or []
+        if not self.image_key or not widths:
+            return ""
+        return url(self.image_key, width if width in widths else widths[-1])
+
+    @property
+    def picture_srcset(self):
+        return ", ".join(f"{url(self.image_key, w)} {w}w" for w in self.image_widths or [])
+
+    @property
+    def print_picture(self):
+        """The storage name of the picture for print: the widest stored up to 960 px."""
+        widths = self.image_widths or []
+        if not self.image_key or not widths:
+            return ""
+        width = max((w for w in widths if w <= 960), default=widths[0])
+        return f"{self.image_key}-{width}.jpg"
+
+    @property
+    def picture_width(self):
+        return (self.image_widths or [0])[-1]
+
+
+class Answer(models.Model):
+    """The answer to one of the campaign's own questions about one innovation."""
+
+    innovation = models.ForeignKey(Innovation, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
+    text = models.TextField(max_length=2000)
+
+    class Meta:
+        ordering = ["question__order", "question_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["innovation", "question"], name="answer_one_per_question"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.question}: {self.text[:60]}"
 
 
 class OrganisationCount(models.Model):

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from campaign.models import Campaign
+from campaign.themes import public_questions
 from core.caching import cached, public_page
 from core.http import reading
 from core.links import absolute_url
@@ -70,7 +71,7 @@ def _latest(campaign):
     latest = list(
         Innovation.objects.public()
         .for_campaign(campaign)
-        .select_related("organisation")
+        .select_related("organisation", "theme")
         .order_by("-created_at", "-pk")[:LATEST]
     )
     for innovation in latest:
@@ -100,6 +101,12 @@ def campaign_detail(request, slug):
     tally = cached_tally(campaign)
     counts = charts.cached_hourly_counts(campaign)
     as_of = min(now, campaign.closes_at)
+    # Asked only once an edition is published (the count is on the campaign row).
+    editions = (
+        list(campaign.editions.order_by("-number").only("number", "published_at", "provisional"))
+        if campaign.edition_count
+        else []
+    )
     if campaign.is_open(now):
         description = (
             f"{tally.summary()} so far, toward a target of {campaign.target:,}. "
@@ -115,6 +122,7 @@ def campaign_detail(request, slug):
         "as_of": as_of_sentence(tally, as_of),
         "pace": charts.pace(campaign, counts, now).describe(campaign),
         "latest": cached(f"latest:{campaign.pk}", lambda: _latest(campaign)),
+        "editions": editions,
         "time_left": campaign.time_left(now),
         "badge": badges.badge_context(campaign, tally, now),
         **_snippets(campaign),
@@ -125,8 +133,8 @@ def campaign_detail(request, slug):
 
 @public_page("list", params=("theme", "q", "page"))
 def innovation_list(request, slug):
-    campaign = get_object_or_404(Campaign, slug=slug)
-    form = collated.ListFilterForm(request.GET)
+    campaign = get_object_or_404(Campaign.objects.with_themes(), slug=slug)
+    form = collated.ListFilterForm(request.GET, campaign=campaign)
     theme, words = form.filters()
     page = collated.collated_page(campaign, theme=theme, words=words, page=request.GET.get("page"))
     query = request.GET.copy()
@@ -152,13 +160,20 @@ def innovation_list(request, slug):
 @public_page("innovation")
 def innovation_detail(request, slug, pk):
     innovation = get_object_or_404(
-        Innovation.objects.public().select_related("organisation", "campaign"),
+        Innovation.objects.public().select_related("organisation", "campaign", "theme"),
         campaign__slug=slug,
         pk=pk,
     )
     campaign = innovation.campaign
+    picture = innovation.picture_url()
     context = {
         "innovation": innovation,
+        # Asked only when the campaign has public questions (their list is cached).
+        "answers": list(innovation.answers.filter(question__public=True).select_related("question"))
+        if public_questions(campaign)
+        else [],
+        # An absolute URL (a bucket's already is): other sites fetch it.
+        "og_image": (picture if "://" in picture else absolute_url(picture)) if picture else "",
         "campaign": campaign,
         "share_url": absolute_url(innovation.get_absolute_url()),
         **_meta(
@@ -177,8 +192,8 @@ def feed(request, slug):
 
 
 def _export(request, slug, export):
-    campaign = get_object_or_404(Campaign, slug=slug)
-    theme, words = collated.ListFilterForm(request.GET).filters()
+    campaign = get_object_or_404(Campaign.objects.with_themes(), slug=slug)
+    theme, words = collated.ListFilterForm(request.GET, campaign=campaign).filters()
     return export(request, campaign, theme=theme, words=words)
 
 
@@ -243,7 +258,7 @@ def organisation_detail(request, slug):
     innovations = (
         Innovation.objects.public()
         .filter(organisation=organisation)
-        .select_related("campaign")
+        .select_related("campaign", "theme")
         .annotate(summary=Substr("description", 1, 240))
         .defer("description")
         .order_by("-campaign__opens_at", "campaign_id", Lower("title"), "pk")

@@ -8,14 +8,18 @@ publication (`consented_at`) is kept too: it is not personal data by itself, and
 the evidence that publishing was agreed.
 """
 
+from datetime import timedelta
+
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
 from campaign.models import Campaign
 
-from .models import Email, Submission
+from .models import Email, Innovation, Submission
+from .pictures import FOLDER, picture_files_delete
 
 REMOVED = "(removed)"
 
@@ -69,3 +73,46 @@ def purge_personal_data(*, campaign: Campaign, at=None) -> int:
         submission__in=submissions, status__in=[Email.Status.QUEUED, Email.Status.SENDING]
     ).update(status=Email.Status.FAILED, last_error="Personal data removed before it was sent")
     return len(submissions)
+
+
+@transaction.atomic
+def pictures_purge(*, campaign: Campaign) -> int:
+    """Delete the pictures of the campaign's rejected innovations: never published, and
+    a photo may show people. Returns how many innovations lost their picture; the files
+    go once the change commits.
+    """
+    rejected = list(
+        Innovation.objects.for_campaign(campaign)
+        .filter(status=Innovation.Status.REJECTED)
+        .exclude(image_key="")
+    )
+    names = [name for innovation in rejected for name in innovation.picture.names()]
+    Innovation.objects.filter(pk__in=[i.pk for i in rejected]).update(
+        image_key="", image_widths=[], image_height=None, image_alt=""
+    )
+    transaction.on_commit(lambda: picture_files_delete(names), robust=True)
+    return len(rejected)
+
+
+def unclaimed_pictures_purge(*, older_than=timedelta(days=1), now=None) -> int:
+    """Delete stored pictures no innovation uses, older than `older_than`: those kept for a
+    form that came back with an error and was never sent again. Returns how many files."""
+    now = now or timezone.now()
+    try:
+        _folders, files = default_storage.listdir(FOLDER)
+    except FileNotFoundError:
+        return 0
+    used = {
+        key.rsplit("/", 1)[-1]
+        for key in Innovation.objects.exclude(image_key="").values_list("image_key", flat=True)
+    }
+    stale = []
+    for name in files:
+        key = name.rsplit("-", 1)[0]
+        if key in used:
+            continue
+        path = f"{FOLDER}/{name}"
+        if now - default_storage.get_modified_time(path) >= older_than:
+            stale.append(path)
+    picture_files_delete(stale)
+    return len(stale)

@@ -21,8 +21,8 @@ from .forms import (
     FORMSET_PREFIX,
     MAX_INNOVATIONS,
     CorrectionForm,
-    InnovationForm,
     InnovationFormSet,
+    SenderEditForm,
     form_error_summary,
     formset_error_summary,
     typed_innovations,
@@ -102,7 +102,9 @@ def _closed(request, template, context):
 def manage(request, slug, token):
     submission = _submission(slug, token)
     innovations = list(
-        submission.innovations.select_related("rejection_reason").order_by("created_at", "pk")
+        submission.innovations.select_related("rejection_reason", "theme").order_by(
+            "created_at", "pk"
+        )
     )
     context = _context(
         submission,
@@ -123,11 +125,15 @@ def edit(request, slug, token, pk):
         context = _context(submission, token, innovation=innovation, not_editable=True)
         return render(request, template, context, status=409 if request.method == "POST" else 200)
     if request.method != "POST":
-        form = InnovationForm(instance=innovation)
+        form = SenderEditForm(instance=innovation, campaign=submission.campaign)
         return render(
             request, template, _context(submission, token, innovation=innovation, form=form)
         )
-    form = InnovationForm(request.POST, instance=Innovation.objects.get(pk=innovation.pk))
+    form = SenderEditForm(
+        request.POST,
+        instance=Innovation.objects.select_related("theme").get(pk=innovation.pk),
+        campaign=submission.campaign,
+    )
     context = _context(submission, token, innovation=innovation, form=form)
     if not submission.campaign.is_open():
         return _closed(request, template, context)
@@ -218,16 +224,20 @@ def add(request, slug, token):
     template = "innovations/manage_add.html"
     arrived = timezone.now()
     if request.method != "POST":
-        formset = InnovationFormSet(prefix=FORMSET_PREFIX)
+        formset = InnovationFormSet(prefix=FORMSET_PREFIX, form_kwargs={"campaign": campaign})
         return render(request, template, _add_context(submission, token, formset))
     if "add_another" in request.POST:
         rows = typed_innovations(request.POST)
         if len(rows) < MAX_INNOVATIONS:
             rows.append({})
-        formset = InnovationFormSet(prefix=FORMSET_PREFIX, initial=rows)
+        formset = InnovationFormSet(
+            prefix=FORMSET_PREFIX, initial=rows, form_kwargs={"campaign": campaign}
+        )
         formset.forms[len(rows) - 1].fields["title"].widget.attrs["autofocus"] = True
         return render(request, template, _add_context(submission, token, formset))
-    formset = InnovationFormSet(request.POST, prefix=FORMSET_PREFIX)
+    formset = InnovationFormSet(
+        request.POST, request.FILES, prefix=FORMSET_PREFIX, form_kwargs={"campaign": campaign}
+    )
     context = _add_context(submission, token, formset)
     if not campaign.is_open(arrived):
         _refused(request, campaign, "closed", via="manage")
@@ -236,10 +246,12 @@ def add(request, slug, token):
         context["errors"] = formset_error_summary(formset)
         if not formset.forms:
             context["formset"] = InnovationFormSet(
-                prefix=FORMSET_PREFIX, initial=typed_innovations(request.POST)
+                prefix=FORMSET_PREFIX,
+                initial=typed_innovations(request.POST),
+                form_kwargs={"campaign": campaign},
             )
         return render(request, template, context, status=400)
-    rows = [form.cleaned_data for form in formset.filled_forms()]
+    rows = [form.submission_fields() for form in formset.filled_forms()]
     reservation = innovations_reserve(
         address=client_ip(request), email=submission.email, count_=len(rows)
     )

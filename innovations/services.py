@@ -5,19 +5,22 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
-from campaign.models import Campaign
+from campaign.models import Campaign, Edition
+from campaign.services import theme_for
 from core.caching import mark_changed
 from core.timewords import when_words
 from organisations.services import organisation_resolve
 
 from . import notifications
 from .counts import counted, counted_rows, counts_apply
-from .models import Innovation, Submission, manage_token_hash
+from .models import Answer, Innovation, Submission, manage_token_hash
+from .report import changes_since, render_pdf, report_contents
 
 
 class CampaignClosed(Exception):
@@ -43,7 +46,9 @@ def submission_create(
     Call it only once the person has agreed that the innovations may be published
     (SubmitterForm's required `consent`): the time of saving is stored as their consent.
 
-    `innovations` are dicts of title, description, theme and link. Raises CampaignClosed
+    `innovations` are dicts of title, description, theme (a Theme of the campaign, or its
+    slug) and link, and optionally answers ({Question: text}), a stored `picture`
+    (innovations.pictures.Picture) with its `image_alt`. Raises CampaignClosed
     outside the campaign's hours, OrganisationNotConfirmed for the "Did you mean…?" step,
     ValidationError for bad data, and IntegrityError when `receipt` was already used
     (a repeated POST of the same form).
@@ -85,23 +90,40 @@ def submission_create(
 def _innovations_create(submission, innovations, *, at) -> list[Innovation]:
     saved = []
     for fields in innovations:
+        picture = fields.get("picture")
         innovation = Innovation(
             submission=submission,
             campaign=submission.campaign,
             organisation=submission.organisation,
             title=fields["title"],
             description=fields["description"],
-            theme=fields["theme"],
+            theme=theme_for(submission.campaign, fields["theme"]),
             link=fields.get("link", ""),
             created_at=at,
+            image_key=picture.key if picture else "",
+            image_widths=list(picture.widths) if picture else [],
+            image_height=picture.height if picture else None,
+            image_alt=fields.get("image_alt", "") if picture else "",
         )
-        # Every field is checked (the theme against its choices too); the rows it points
-        # at were just saved or read, and the named CheckConstraints are the database's
-        # to enforce on INSERT: asking it first cost 9 queries per innovation.
+        # Every field is checked (clean() sees the theme is the campaign's own); the rows
+        # it points at were just saved or read, and the named CheckConstraints are the
+        # database's to enforce on INSERT: asking it first cost 9 queries per innovation.
+        # The one a person can break (a picture needs its description) is checked here.
         innovation.full_clean(
-            exclude=["submission", "campaign", "organisation"], validate_constraints=False
+            exclude=["submission", "campaign", "organisation", "theme"],
+            validate_constraints=False,
         )
+        if innovation.image_key and not innovation.image_alt.strip():
+            raise ValidationError(
+                {"image_alt": "Describe the picture for people who cannot see it."}
+            )
         innovation.save()
+        for question, text in (fields.get("answers") or {}).items():
+            if question.campaign_id != submission.campaign_id:
+                raise ValueError("An answer must be to one of the campaign's own questions.")
+            answer = Answer(innovation=innovation, question=question, text=text)
+            answer.full_clean()
+            answer.save()
         saved.append(innovation)
     # Last, so the hour's count row is locked for as short a time as possible.
     counts_apply(added=saved)
@@ -276,3 +298,40 @@ def submission_delete(*, submissions) -> int:
     submissions.delete()
     transaction.on_commit(lambda: mark_changed(*campaign_ids), robust=True)
     return count
+
+
+@transaction.atomic
+def edition_publish(*, campaign: Campaign, at=None) -> Edition:
+    """Publish the next PDF edition of the campaign's collated list.
+
+    The PDF is made now, stored once under a dated name and never changed; an earlier
+    edition stays where it was. It says what changed since the edition before (added,
+    taken off, retitled), from the list each edition records.
+    """
+    at = at or timezone.now()
+    # Lock the campaign row: two organisers publishing at once get editions 2 and 3.
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    previous = campaign.editions.order_by("-number").first()
+    contents = report_contents(campaign)
+    edition = Edition(
+        campaign=campaign,
+        number=(previous.number + 1) if previous else 1,
+        published_at=at,
+        contents=contents,
+        changes=changes_since(previous.contents, contents) if previous else "",
+        provisional=campaign.is_open(at),
+    )
+    pdf = render_pdf(campaign, at=at, edition=edition, changes=edition.changes)
+    local = timezone.localtime(at)
+    name = f"{campaign.slug}-edition-{edition.number}-{local:%Y-%m-%d}.pdf"
+    edition.file.save(name, ContentFile(pdf), save=False)
+    stored = edition.file.name
+    try:
+        edition.full_clean(exclude=["file"])
+        edition.save()
+        Campaign.objects.filter(pk=campaign.pk).update(edition_count=F("edition_count") + 1)
+    except Exception:
+        edition.file.storage.delete(stored)
+        raise
+    transaction.on_commit(lambda: mark_changed(campaign.pk), robust=True)
+    return edition

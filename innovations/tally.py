@@ -2,9 +2,12 @@
 
 The tally counts every innovation received that was not rejected (pending and
 approved), as the organiser's own updates did, so it moves the moment someone
-submits. The organisation noun is "housing associations" only when every
-counted organisation is one; with a company or a charity among them (the 2014
-campaign had Switchee) it says "organisations", so the sentence is never wrong.
+submits. Who took part is named by the campaign's `participant_noun` ("housing
+associations", "councils"). When the campaign says which kind of organisation the
+noun is true of (`participant_kind`), the noun is used only while every counted
+organisation is of that kind; with a company or a charity among them (the 2014
+campaign had Switchee) it says "organisations", so the sentence is never wrong. A
+campaign with no kind ("organisations", "teams") always uses its noun.
 """
 
 from dataclasses import dataclass
@@ -12,10 +15,9 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 
-from campaign.models import Campaign
+from campaign.models import DEFAULT_PARTICIPANT_NOUN, Campaign, singular
 from core.caching import cached
 from core.timewords import clock_words, date_words
-from organisations.models import Organisation
 
 from .models import Innovation, OrganisationCount
 
@@ -24,19 +26,21 @@ from .models import Innovation, OrganisationCount
 class Tally:
     innovations: int
     organisations: int
-    all_housing_associations: bool
+    # Every counted organisation is of the kind the campaign's noun names (or it names none).
+    all_of_named_kind: bool = True
     # Approved: what the public list shows, so the home can say why the two differ.
     published: int = 0
+    participant_noun: str = DEFAULT_PARTICIPANT_NOUN
 
     @property
     def organisation_noun(self):
-        """'housing association(s)' when every counted organisation is one, else 'organisation(s)'."""
-        noun = (
-            "housing association"
-            if self.organisations and self.all_housing_associations
-            else "organisation"
+        """The campaign's noun ('18 councils', '1 council') when it is true, else 'organisation(s)'."""
+        plural = (
+            self.participant_noun
+            if self.organisations and self.all_of_named_kind
+            else DEFAULT_PARTICIPANT_NOUN
         )
-        return noun if self.organisations == 1 else f"{noun}s"
+        return singular(plural) if self.organisations == 1 else plural
 
     @property
     def innovation_noun(self):
@@ -56,24 +60,30 @@ class Tally:
 
 def campaign_tally(campaign):
     """The campaign's tally, from its organisation counts (innovations/counts.py): one
-    query over a row per organisation and status, however many innovations there are."""
-    row = OrganisationCount.objects.filter(
-        campaign=campaign, status__in=Innovation.COUNTED, n__gt=0
-    ).aggregate(
-        innovations=Coalesce(Sum("n"), 0),
-        published=Coalesce(Sum("n", filter=Q(status=Innovation.Status.APPROVED)), 0),
-        organisations=Count("organisation", distinct=True),
-        others=Count(
+    query over a row per organisation and status, however many innovations there are.
+
+    With a participant kind set, the campaign's noun is used only while every counted
+    organisation is of that kind ("others" counts those that are not)."""
+    counts = {
+        "innovations": Coalesce(Sum("n"), 0),
+        "published": Coalesce(Sum("n", filter=Q(status=Innovation.Status.APPROVED)), 0),
+        "organisations": Count("organisation", distinct=True),
+    }
+    if campaign.participant_kind:
+        counts["others"] = Count(
             "organisation",
             distinct=True,
-            filter=~Q(organisation__kind=Organisation.Kind.HOUSING_ASSOCIATION),
-        ),
-    )
+            filter=~Q(organisation__kind=campaign.participant_kind),
+        )
+    row = OrganisationCount.objects.filter(
+        campaign=campaign, status__in=Innovation.COUNTED, n__gt=0
+    ).aggregate(**counts)
     return Tally(
         innovations=row["innovations"],
         organisations=row["organisations"],
-        all_housing_associations=row["others"] == 0,
+        all_of_named_kind=row.get("others", 0) == 0,
         published=row["published"],
+        participant_noun=campaign.participant_noun,
     )
 
 

@@ -4,7 +4,9 @@
 
 from django.urls import path
 
-from . import public_views, sender_views, views
+from campaign import statutory
+
+from . import editions, public_views, sender_views, views
 
 campaign_patterns = [
     path("", public_views.home, name="home"),
@@ -22,6 +24,11 @@ campaign_patterns = [
     path("campaigns/<slug:slug>/chart.svg", public_views.chart, name="chart"),
     path("campaigns/<slug:slug>/badge.svg", public_views.badge, name="badge"),
     path("campaigns/<slug:slug>/embed/", public_views.embed, name="embed"),
+    path("campaigns/<slug:slug>/report.pdf", editions.report_pdf, name="report_pdf"),
+    path("campaigns/<slug:slug>/editions/<int:number>.pdf", editions.edition_pdf, name="edition"),
+    # The site's statutory pages (their words are in the site settings).
+    path("accessibility/", statutory.accessibility, name="accessibility"),
+    path("privacy/", statutory.privacy, name="privacy"),
 ]
 
 submission_patterns = [

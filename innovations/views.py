@@ -1,6 +1,5 @@
 """The submission form, the page after it, and every way a submission can be refused."""
 
-import functools
 import hmac
 import logging
 from datetime import timedelta
@@ -100,17 +99,24 @@ def _organisation_options():
     return format_html_join("", '<option value="{}">', ((name,) for name in names))
 
 
-@functools.cache
-def _innovation_template():
+def _innovation_template(campaign):
     """The blank innovation fieldset that add-another.js copies (`__prefix__`, `__number__`).
 
-    The same on every form page and for everyone (no data, no token), so it is rendered
-    once per process, which is once per release: it was a third of the page's rendering.
+    The same for everyone (no data, no token) but the campaign's own themes and questions,
+    so it is rendered once per campaign until the next change, not on every form page: it
+    was a third of the page's rendering.
     """
-    return render_to_string(
-        "innovations/includes/innovation_fieldset.html",
-        {"form": InnovationFormSet(prefix=FORMSET_PREFIX).empty_form, "number": "__number__"},
-    )
+
+    def render():
+        form = InnovationFormSet(prefix=FORMSET_PREFIX, form_kwargs={"campaign": campaign})
+        return render_to_string(
+            "innovations/includes/innovation_fieldset.html",
+            {"form": form.empty_form, "number": "__number__"},
+        )
+
+    if campaign is None:
+        return render()
+    return cached(f"innovation-template:{campaign.pk}", render)
 
 
 def _form_page(
@@ -134,7 +140,11 @@ def _form_page(
     errors = error_summary(submitter, formset) if submitter.is_bound and validated else []
     if not formset.forms:
         # Broken or zero form counts: show their words (or a blank form) to carry on with.
-        formset = InnovationFormSet(prefix=FORMSET_PREFIX, initial=typed_innovations(request.POST))
+        formset = InnovationFormSet(
+            prefix=FORMSET_PREFIX,
+            initial=typed_innovations(request.POST),
+            form_kwargs={"campaign": campaign},
+        )
     # After a database error, ask the database nothing more: the page must still show.
     quiet = bool(notice) or campaign is None
     context = {
@@ -147,7 +157,7 @@ def _form_page(
         "heading": heading,
         "organisation_options": "" if quiet else cached("organisations", _organisation_options),
         "tally": None if quiet else cached_tally(campaign),
-        "innovation_template": _innovation_template(),
+        "innovation_template": _innovation_template(campaign),
         "max_innovations": MAX_INNOVATIONS,
         "can_add": formset.total_form_count() < MAX_INNOVATIONS,
     }
@@ -230,7 +240,7 @@ def submit(request, slug):
     the one-time token, the rate limit, and one transaction for the whole batch.
     """
     try:
-        campaign = get_object_or_404(Campaign, slug=slug)
+        campaign = get_object_or_404(Campaign.objects.with_themes(), slug=slug)
     except DatabaseError as error:
         if request.method != "POST":
             raise  # the 503 page: there is nothing typed to keep
@@ -244,13 +254,18 @@ def submit(request, slug):
     if request.method != "POST":
         _remember(campaign)
         return _form_page(
-            request, campaign, SubmitterForm(), InnovationFormSet(prefix=FORMSET_PREFIX)
+            request,
+            campaign,
+            SubmitterForm(campaign=campaign),
+            InnovationFormSet(prefix=FORMSET_PREFIX, form_kwargs={"campaign": campaign}),
         )
     if "add_another" in request.POST:
         return _add_another(request, campaign)
 
-    submitter = SubmitterForm(request.POST)
-    formset = InnovationFormSet(request.POST, prefix=FORMSET_PREFIX)
+    submitter = SubmitterForm(request.POST, campaign=campaign)
+    formset = InnovationFormSet(
+        request.POST, request.FILES, prefix=FORMSET_PREFIX, form_kwargs={"campaign": campaign}
+    )
     if request.POST.get("website"):
         _refused(request, campaign, "honeypot")
         return render(request, "innovations/thanks.html", {"campaign": campaign})
@@ -264,7 +279,7 @@ def submit(request, slug):
     if (repeat := _repeat_of_earlier(request, campaign, receipt)) is not None:
         return repeat
     data = submitter.cleaned_data
-    rows = [form.cleaned_data for form in formset.filled_forms()]
+    rows = [form.submission_fields() for form in formset.filled_forms()]
     reservation = innovations_reserve(
         address=client_ip(request), email=data["email"], count_=len(rows)
     )
@@ -340,9 +355,11 @@ def _add_another(request, campaign):
     rows = typed_innovations(post)
     if len(rows) < MAX_INNOVATIONS:
         rows.append({})
-    formset = InnovationFormSet(prefix=FORMSET_PREFIX, initial=rows)
+    formset = InnovationFormSet(
+        prefix=FORMSET_PREFIX, initial=rows, form_kwargs={"campaign": campaign}
+    )
     formset.forms[len(rows) - 1].fields["title"].widget.attrs["autofocus"] = True
-    return _form_page(request, campaign, SubmitterForm(initial=initial), formset)
+    return _form_page(request, campaign, SubmitterForm(initial=initial, campaign=campaign), formset)
 
 
 @never_cache

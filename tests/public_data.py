@@ -4,11 +4,12 @@ from datetime import timedelta
 
 from django.urls import reverse
 
+from campaign.models import DefaultTheme
 from innovations.counts import counts_rebuild
-from innovations.models import Innovation, Submission, Theme, innovation_search_text
+from innovations.models import Innovation, Submission, innovation_search_text
 from tests.factories import make_organisation
 
-THEMES = list(Theme.values)
+THEMES = list(DefaultTheme.values)
 
 # The campaign pages cached whole by `campaign.caching.public_page`, by URL name.
 CACHED = ["detail", "innovations", "feed", "chart", "badge", "embed"]
@@ -22,6 +23,7 @@ def url(name, campaign):
 def fill(campaign, n, *, organisations=10, status=Innovation.Status.APPROVED):
     """`n` innovations spread over `organisations` new organisations, over the campaign's hours."""
     orgs = [make_organisation() for _ in range(organisations)]
+    themes = {theme.slug: theme for theme in campaign.themes.all()}
     submissions = Submission.objects.bulk_create(
         Submission(
             campaign=campaign,
@@ -42,7 +44,7 @@ def fill(campaign, n, *, organisations=10, status=Innovation.Status.APPROVED):
             search_text=innovation_search_text(
                 f"Bulk innovation {i}", f"What bulk innovation {i} does."
             ),
-            theme=THEMES[i % len(THEMES)],
+            theme=themes[THEMES[i % len(THEMES)]],
             status=status,
             created_at=campaign.opens_at + timedelta(minutes=7 * i),
         )

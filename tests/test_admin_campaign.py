@@ -7,7 +7,13 @@ import pytest
 
 from campaign.models import Campaign
 
-from .factories import make_campaign, make_innovation, make_organisation, make_submission
+from .factories import (
+    NO_INLINES,
+    make_campaign,
+    make_innovation,
+    make_organisation,
+    make_submission,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -50,8 +56,9 @@ def test_changelist_shows_every_count(client, moderator):
         "organisations": 2,  # as the public tally counts them: rejected ones left out
     }
     content = response.content.decode()
-    assert '<td class="field-pending">1</td>' in content
-    assert '<td class="field-rejected">1</td>' in content
+    # Grouped in one column, with the status in words, so the list fits 1280 px.
+    assert "3 received: 2 approved, 1 pending<br>1 rejected · 2 organisations" in content
+    assert '<td class="field-status_words">Open</td>' in content
     assert f'href="/admin/campaign/campaign/{campaign.pk}/report/"' in content
 
 
@@ -82,9 +89,12 @@ def test_campaign_is_created_from_opening_time_and_length(admin_client):
             "intro": "",
             "target": 140,
             "hashtag": "",
+            "participant_noun": "housing associations",
+            "participant_kind": "housing_association",
             "opens_at_0": "2025-10-20",
             "opens_at_1": "08:59:00",
             "length_hours": 140,
+            **NO_INLINES,
         },
     )
     assert response.status_code == 302
@@ -138,8 +148,9 @@ def test_report_lists_only_approved_innovations_grouped_by_organisation(
     assert "1 innovation<" in content  # Zebra's count
     assert '<strong class="report-number">3</strong>' in content
     assert "1 more is" in content  # the pending one, said but not listed
-    assert f'href="/campaigns/{report_campaign.slug}/export.csv"' in content
-    assert f'href="/campaigns/{report_campaign.slug}/export.json"' in content
+    # The organisers' exports: every question's answers, the organisers-only ones too.
+    assert f'href="/admin/campaign/campaign/{report_campaign.pk}/export.csv"' in content
+    assert f'href="/admin/campaign/campaign/{report_campaign.pk}/export.json"' in content
     assert "css/report.css" in content
 
 

@@ -6,6 +6,7 @@ import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group, User
 
+from campaign.models import SiteSettings
 from organisations.models import OrganisationAlias
 from tests.factories import make_innovation
 from tests.html_forms import as_post, read_form
@@ -29,6 +30,7 @@ def rows(admin_user):
     innovation = make_innovation()
     OrganisationAlias.objects.create(organisation=innovation.organisation, name="An alias")
     Group.objects.get_or_create(name="Editors")
+    SiteSettings.objects.create()  # the one record (admin opens it from its list)
     User.objects.create_user("someone", "someone@example.org", "pw")
     try:
         from axes.models import AccessAttempt, AccessFailureLog, AccessLog

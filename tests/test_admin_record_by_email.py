@@ -45,7 +45,7 @@ def test_organiser_records_an_emailed_innovation_with_its_submission(
             "email": "asha@example.org",
             "innovations-0-title": "Repairs by text",
             "innovations-0-description": "Tenants report repairs by text message.",
-            "innovations-0-theme": "homes_technology",
+            "innovations-0-theme": str(campaign.themes.get(slug="homes_technology").pk),
             "innovations-0-status": "approved",
         }
     )

@@ -16,7 +16,14 @@ from django.utils import timezone
 
 from innovations.models import Innovation, RejectionReason, Submission
 from organisations.models import Organisation
-from tests.factories import make_campaign, make_innovation, make_organisation, make_submission
+from tests.factories import (
+    NO_ANSWERS,
+    NO_INLINES,
+    make_campaign,
+    make_innovation,
+    make_organisation,
+    make_submission,
+)
 from tests.public_data import CACHED, url
 from tests.submitting import innovation, payload, submit_url
 
@@ -208,9 +215,10 @@ def test_an_innovation_edited_in_admin_shows_at_once(
             {
                 "title": "Repairs booked by text message",
                 "description": edited.description,
-                "theme": edited.theme,
+                "theme": edited.theme_id,
                 "link": "",
                 "status": "approved",
+                **NO_ANSWERS,
                 "_save": "Save",
             },
         )
@@ -246,6 +254,9 @@ def test_a_campaign_edited_in_admin_shows_at_once(
                 "opens_at_0": opens_at.strftime("%Y-%m-%d"),
                 "opens_at_1": opens_at.strftime("%H:%M:%S"),
                 "length_hours": "140",
+                "participant_noun": "housing associations",
+                "participant_kind": "housing_association",
+                **NO_INLINES,
                 "_save": "Save",
             },
         )
@@ -385,7 +396,7 @@ def submission_form(submission, innovations, **changes):
                 f"innovations-{i}-id": item.pk,
                 f"innovations-{i}-submission": submission.pk,
                 f"innovations-{i}-title": item.title,
-                f"innovations-{i}-theme": item.theme,
+                f"innovations-{i}-theme": item.theme_id,
                 f"innovations-{i}-status": item.status,
             }
         )

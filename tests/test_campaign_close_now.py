@@ -10,6 +10,7 @@ from campaign.models import Campaign
 from core.timewords import length_words
 from innovations.charts import pace
 from innovations.models import Innovation
+from tests.factories import NO_INLINES  # noqa: E402
 
 from .factories import make_campaign, make_innovation
 
@@ -36,6 +37,9 @@ def schedule(campaign, **changes):
         "opens_at_0": opens.strftime("%Y-%m-%d"),
         "opens_at_1": opens.strftime("%H:%M:%S"),
         "length_hours": round(campaign.length_hours),
+        "participant_noun": campaign.participant_noun,
+        "participant_kind": campaign.participant_kind,
+        **NO_INLINES,
     }
     data.update(changes)
     return data

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaign.models import Campaign
+from tests.factories import NO_INLINES  # noqa: E402
 
 from .factories import make_campaign
 
@@ -27,6 +28,7 @@ def test_hashtag_typed_with_its_hash_is_saved_without_it_in_admin(admin_client):
             "opens_at_0": "2025-10-20",
             "opens_at_1": "08:59:00",
             "length_hours": 140,
+            **NO_INLINES,
         },
     )
     assert response.status_code == 302

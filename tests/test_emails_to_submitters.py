@@ -14,6 +14,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from campaign.models import SiteSettings
 from innovations.models import Email, Innovation, RejectionReason
 from innovations.moderation import innovation_moderate
 from innovations.services import submission_create
@@ -31,8 +32,8 @@ SITE = "http://127.0.0.1:8000"
 def _organiser(settings):
     settings.SITE_URL = SITE
     settings.DEFAULT_FROM_EMAIL = "140in140 <hello@140in140.example>"
-    settings.ORGANISER_NAME = "Dan Slee"
-    settings.ORGANISER_EMAIL = "dan@organiser.example"
+    # The Reply-To comes from the site-settings record the organiser edits in admin.
+    SiteSettings.objects.create(organiser_name="Dan Slee", organiser_email="dan@organiser.example")
 
 
 @pytest.fixture

@@ -167,8 +167,10 @@ def campaign_id(fault_database):  # noqa: F811
     code = (
         "from datetime import timedelta; from django.utils import timezone; "
         "from campaign.models import Campaign; now = timezone.now(); "
+        "from campaign.services import campaign_themes_ensure; "
         f"c = Campaign.objects.create(title='Deadline rush', slug='{SLUG}', "
-        "opens_at=now - timedelta(hours=1), closes_at=now + timedelta(hours=1)); print(c.pk)"
+        "opens_at=now - timedelta(hours=1), closes_at=now + timedelta(hours=1)); "
+        "campaign_themes_ensure(campaign=c); print(c.pk)"
     )
     result = manage("shell", "-c", code, env=env, timeout=60)
     return int(result.stdout.strip().splitlines()[-1])

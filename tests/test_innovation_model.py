@@ -1,4 +1,5 @@
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from innovations.models import Innovation
@@ -27,17 +28,25 @@ def test_tally_counts_pending_and_approved_but_not_rejected():
 
 def test_innovation_follows_its_submission_campaign_and_organisation():
     submission = make_submission()
-    innovation = Innovation(submission=submission, title="T", description="D")
+    theme = submission.campaign.themes.first()
+    innovation = Innovation(submission=submission, title="T", description="D", theme=theme)
     innovation.save()
     assert innovation.campaign == submission.campaign
     assert innovation.organisation == submission.organisation
 
 
-def test_status_and_theme_outside_the_choices_are_refused_by_the_database():
+def test_status_outside_the_choices_is_refused_by_the_database():
     with pytest.raises(IntegrityError), transaction.atomic():
         make_innovation(status="published")
-    with pytest.raises(IntegrityError), transaction.atomic():
-        make_innovation(theme="astrology")
+
+
+def test_a_theme_of_another_campaign_is_refused():
+    other = make_campaign()
+    innovation = make_innovation()
+    innovation.theme = other.themes.first()
+    with pytest.raises(ValidationError) as refused:
+        innovation.full_clean()
+    assert refused.value.message_dict["theme"] == ["Choose one of this campaign's themes."]
 
 
 def test_moderation_history_is_recorded():

@@ -143,7 +143,7 @@ def test_edit_a_pending_innovation(client, sent, django_capture_on_commit_callba
     assert response["Location"].endswith("?done=edited")
     first.refresh_from_db()
     assert first.title == "Reverse mentoring for staff"
-    assert first.theme == "staff_learning"
+    assert first.theme.slug == "staff_learning"
     latest = first.history.latest()
     assert latest.history_change_reason == "Edited by the sender"
     assert latest.history_user is None

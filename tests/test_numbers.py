@@ -19,7 +19,10 @@ def big():
 
 
 def test_the_tally_sentence_groups_thousands():
-    assert Tally(2841, 1204, True).summary() == "2,841 innovations from 1,204 housing associations"
+    assert (
+        Tally(2841, 1204, True, participant_noun="housing associations").summary()
+        == "2,841 innovations from 1,204 housing associations"
+    )
 
 
 def test_the_home_groups_thousands(client, big):

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from innovations.models import Theme
+from campaign.models import DefaultTheme
 from tests.factories import make_campaign, make_innovation, make_organisation, make_submission
 from tests.public_data import url
 
@@ -41,7 +41,7 @@ def campaign():
         submission=submission,
         title='=HYPERLINK("http://evil.example","click")',
         description="-2+3\nsecond line, with a comma",
-        theme=Theme.STAFF_LEARNING,
+        theme=DefaultTheme.STAFF_LEARNING,
         link="https://example.org/x",
         status="approved",
         created_at=datetime(2014, 7, 1, 9, 5, tzinfo=LONDON),
@@ -90,7 +90,7 @@ def test_csv_escapes_formulas_so_spreadsheets_show_text(client, campaign):
 
 
 def test_exports_follow_the_list_filters(client, campaign):
-    response = client.get(url("export_csv", campaign), {"theme": Theme.STAFF_LEARNING})
+    response = client.get(url("export_csv", campaign), {"theme": DefaultTheme.STAFF_LEARNING})
     rows = list(csv.reader(io.StringIO(body(response).decode("utf-8-sig"))))
     assert [row[0] for row in rows[1:]] == ["Bromford"]
 
@@ -123,13 +123,15 @@ def test_json_matches_the_schema_in_the_readme(client, campaign, settings):
         "theme_label",
         "link",
         "submitted_at",
+        "answers",
     }
     for item in data["innovations"]:
         assert set(item) == keys
         assert isinstance(item["id"], int)
         assert item["url"].startswith("https://140in140.example.org/campaigns/")
         assert set(item["organisation"]) == {"name", "slug", "kind"}
-        assert item["theme"] in Theme.values
+        assert item["theme"] in DefaultTheme.values
+        assert item["answers"] == []  # the campaign asks no questions of its own
         assert item["link"] is None or item["link"].startswith("http")
         assert datetime.fromisoformat(item["submitted_at"]).tzinfo is not None
     first = data["innovations"][1]

@@ -5,9 +5,10 @@ import re
 import pytest
 from django.urls import reverse
 
+from campaign.models import DefaultTheme
 from innovations import collated
 from innovations.counts import counts_rebuild
-from innovations.models import Innovation, Theme, innovation_search_text
+from innovations.models import Innovation, innovation_search_text
 from tests.factories import make_campaign, make_innovation, make_organisation, make_submission
 from tests.public_data import fill
 
@@ -67,7 +68,7 @@ def test_theme_filter_and_search(client):
         organisation=org,
         title="Digital champions",
         description="Volunteers on every estate.",
-        theme=Theme.DIGITAL_INCLUSION,
+        theme=DefaultTheme.DIGITAL_INCLUSION,
         status="approved",
     )
     make_innovation(
@@ -75,7 +76,7 @@ def test_theme_filter_and_search(client):
         organisation=org,
         title="Staff hack days",
         description="A day a month to fix things with digital tools.",
-        theme=Theme.STAFF_LEARNING,
+        theme=DefaultTheme.STAFF_LEARNING,
         status="approved",
     )
     make_innovation(
@@ -83,11 +84,11 @@ def test_theme_filter_and_search(client):
         organisation=make_organisation(name="Riverside"),
         title="Growing spaces",
         description="Gardens.",
-        theme=Theme.HEALTH_AND_WELLBEING,
+        theme=DefaultTheme.HEALTH_AND_WELLBEING,
         status="approved",
     )
 
-    by_theme = list_page(client, campaign, theme=Theme.STAFF_LEARNING).content.decode()
+    by_theme = list_page(client, campaign, theme=DefaultTheme.STAFF_LEARNING).content.decode()
     assert "Staff hack days" in by_theme
     assert "Digital champions" not in by_theme and "Growing spaces" not in by_theme
     assert "Housing association · 1 innovation<" in by_theme
@@ -151,11 +152,13 @@ def test_pages_hold_whole_organisations_within_an_innovation_budget(counts, page
 def approved_from(campaign, organisation, titles):
     """Approved innovations with these titles, from one submission, in one query."""
     submission = make_submission(campaign=campaign, organisation=organisation)
+    theme = campaign.themes.first()
     Innovation.objects.bulk_create(
         Innovation(
             submission=submission,
             campaign=campaign,
             organisation=organisation,
+            theme=theme,
             title=title,
             description="What it does.",
             search_text=innovation_search_text(title, "What it does."),  # bulk skips save()

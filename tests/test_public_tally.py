@@ -15,6 +15,8 @@ from tests.factories import make_campaign, make_innovation, make_organisation, m
 
 LONDON = ZoneInfo("Europe/London")
 
+HOUSING = "housing associations"
+
 pytestmark = pytest.mark.django_db
 
 
@@ -61,32 +63,32 @@ def test_a_rejected_company_does_not_change_the_noun():
     ("tally", "at", "expected"),
     [
         (
-            Tally(53, 18, True),
+            Tally(53, 18, True, participant_noun=HOUSING),
             datetime(2014, 7, 3, 16, 0, tzinfo=LONDON),
             "As of 4pm Thursday 3 July 2014, we've had 53 innovations from 18 housing associations",
         ),
         (
-            Tally(1, 1, True),
+            Tally(1, 1, True, participant_noun=HOUSING),
             datetime(2014, 7, 3, 12, 0, tzinfo=LONDON),
             "As of midday Thursday 3 July 2014, we've had 1 innovation from 1 housing association",
         ),
         (
-            Tally(2, 1, False),
+            Tally(2, 1, False, participant_noun=HOUSING),
             datetime(2014, 7, 4, 0, 0, tzinfo=LONDON),
             "As of midnight Friday 4 July 2014, we've had 2 innovations from 1 organisation",
         ),
         (
-            Tally(5, 3, True),
+            Tally(5, 3, True, participant_noun=HOUSING),
             datetime(2014, 7, 3, 23, 59, tzinfo=LONDON),
             "As of 11.59pm Thursday 3 July 2014, we've had 5 innovations from 3 housing associations",
         ),
         (
-            Tally(5, 3, False),
+            Tally(5, 3, False, participant_noun=HOUSING),
             datetime(2014, 7, 3, 12, 1, tzinfo=LONDON),
             "As of 12.01pm Thursday 3 July 2014, we've had 5 innovations from 3 organisations",
         ),
         (
-            Tally(0, 0, True),
+            Tally(0, 0, True, participant_noun=HOUSING),
             datetime(2014, 7, 3, 0, 1, tzinfo=LONDON),
             "As of 12.01am Thursday 3 July 2014, we've had no innovations yet",
         ),
@@ -97,9 +99,9 @@ def test_as_of_sentence(tally, at, expected):
 
 
 def test_percent_of_target_rounds_to_whole_numbers():
-    assert Tally(53, 18, True).percent_of(140) == 38
-    assert Tally(0, 0, True).percent_of(140) == 0
-    assert Tally(280, 9, True).percent_of(140) == 200
+    assert Tally(53, 18, True, participant_noun=HOUSING).percent_of(140) == 38
+    assert Tally(0, 0, True, participant_noun=HOUSING).percent_of(140) == 0
+    assert Tally(280, 9, True, participant_noun=HOUSING).percent_of(140) == 200
 
 
 def test_home_while_open_shows_the_tally_countdown_and_one_share_button(client):

@@ -6,9 +6,10 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from campaign.models import DefaultTheme
 from core.text import printable
 from innovations.forms import new_token
-from innovations.models import Innovation, Submission, Theme
+from innovations.models import Innovation, Submission
 from organisations.models import Organisation, OrganisationAlias
 from tests.factories import make_campaign, make_organisation
 
@@ -21,7 +22,7 @@ nasty_text = st.one_of(
     st.sampled_from(["", " ", "\x00", "<script>x</script>", "javascript:alert(1)", "x" * 5001]),
 )
 plausible_title = st.one_of(nasty_text, st.sampled_from(["Tenant app", "Digital champions"]))
-theme = st.one_of(st.sampled_from(Theme.values), nasty_text)
+theme = st.one_of(st.sampled_from(DefaultTheme.values), nasty_text)
 link = st.one_of(
     st.just(""),
     nasty_text,
@@ -37,7 +38,7 @@ valid_innovation = st.fixed_dictionaries(
     {
         "title": st.sampled_from(["Tenant app", "Digital champions", "Repairs by text"]),
         "description": st.sampled_from(["What it does.", "Line one\nline two"]),
-        "theme": st.sampled_from(Theme.values),
+        "theme": st.sampled_from(DefaultTheme.values),
         "link": st.sampled_from(["", "https://example.org/x", "example.org"]),
     }
 )

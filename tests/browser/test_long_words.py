@@ -26,7 +26,7 @@ def long_words(demo):
             title=title,
             description=f"{WORD} {URL} and more words after it.",
             link=URL,
-            theme="other",
+            theme=demo.open.themes.get(slug="other"),
             status=status,
         )
         for title, status in [(FORMULA, "approved"), (WORD[:200], "approved"), (WORD, "pending")]

@@ -243,8 +243,8 @@ def test_the_organisers_pages(page, demo, organiser, screenshot):
     assert "SUBMITTED" in queue.upper()
     # Every column fits at 1280 px: nothing to scroll sideways to find a status or date.
     results = page.locator("#changelist .results")
-    assert results.evaluate("r => r.scrollWidth <= r.clientWidth")
     screenshot(page, "admin-queue-desktop")
+    assert results.evaluate("r => r.scrollWidth <= r.clientWidth")
 
     page.goto(reverse("admin:organisations_organisation_changelist"))
     for name in ("Orbit Group", "Bromford"):

@@ -2,13 +2,20 @@ from django.core.management.base import BaseCommand, CommandError
 
 from campaign.models import Campaign
 from core.timewords import when_words
-from innovations.retention import purge_personal_data, submissions_holding_personal_data
+from innovations.retention import (
+    pictures_purge,
+    purge_personal_data,
+    submissions_holding_personal_data,
+    unclaimed_pictures_purge,
+)
 
 
 class Command(BaseCommand):
     help = (
         "Remove submitters' names, emails, roles and Twitter handles from one campaign's "
-        "submissions, keeping the innovations. Refuses while the campaign has not closed."
+        "submissions, keeping the innovations; delete the pictures of its rejected "
+        "innovations and any stored picture no innovation uses (older than a day). "
+        "Refuses while the campaign has not closed."
     )
 
     def add_arguments(self, parser):
@@ -41,9 +48,13 @@ class Command(BaseCommand):
             return
 
         count = purge_personal_data(campaign=campaign)
+        pictures = pictures_purge(campaign=campaign)
+        unclaimed = unclaimed_pictures_purge()
         self.stdout.write(
             self.style.SUCCESS(
                 f'Removed personal data from {count} submission(s) of "{campaign}"; '
-                f"{campaign.innovations.count()} innovation(s) kept."
+                f"{campaign.innovations.count()} innovation(s) kept. "
+                f"Removed the pictures of {pictures} rejected innovation(s) and "
+                f"{unclaimed} picture file(s) no innovation uses."
             )
         )

@@ -1,0 +1,43 @@
+"""The site's own words (name, tagline, footer, organiser contact), read on every render.
+
+`current()` costs no query while the cached copy is there: it is kept under a key of
+its own, which only `site_settings_save` clears (a submission does not, so the
+settings are read from the database once a minute at most, not after every change).
+If the cache or the database fails, the page is still rendered, with the defaults: a
+wrong footer line for a moment is better than a broken page.
+"""
+
+import logging
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import DatabaseError
+
+from core.caching import TIMEOUT, cache_call
+
+from .models import SiteSettings
+
+logger = logging.getLogger(__name__)
+_MISSING = object()
+
+
+def cache_key():
+    return f"site-settings:{settings.RELEASE}"
+
+
+def _load():
+    return SiteSettings.objects.filter(pk=1).first() or SiteSettings(pk=1)
+
+
+def current():
+    """The site settings: cached, else from the database, else the defaults."""
+    found = cache_call("site settings", lambda: cache.get(cache_key(), _MISSING), _MISSING)
+    if found is not _MISSING:
+        return found
+    try:
+        found = _load()
+    except DatabaseError:
+        logger.warning("site settings: database unavailable, using the defaults", exc_info=True)
+        return SiteSettings(pk=1)
+    cache_call("site settings", lambda: cache.set(cache_key(), found, TIMEOUT))
+    return found
