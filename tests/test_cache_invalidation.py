@@ -27,7 +27,7 @@ from tests.factories import (
 from tests.public_data import CACHED, url
 from tests.submitting import innovation, payload, submit_url
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("one_minute")]
 
 
 @pytest.fixture(
