@@ -25,6 +25,7 @@ from core.timewords import when_words
 from .duplicates import similar_titles
 from .models import Innovation, Submission
 from .moderation import innovation_delete, innovation_edit, innovation_moderate
+from .register_admin import RegisterImportAdmin  # noqa: F401 (registered on import)
 from .services import submission_delete, submission_innovations_sync
 
 
