@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "simple_history",
     "csp",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "core",
     "organisations",
     "campaign",
@@ -337,3 +339,20 @@ LOGGING = {
 # minutes); "0" or empty turns the limit off (the benchmark needs that). Read when a
 # submission arrives, so tests can override it.
 SUBMISSION_RATE_LIMIT = os.environ.get("SUBMISSION_RATE_LIMIT", "10/600")
+
+# Background jobs (django-tasks): the emails that confirm a response and relay a question.
+# Immediate by default (the job runs as the request commits); in production set
+# TASKS_BACKEND=django_tasks_db.DatabaseBackend and run `manage.py db_worker` beside gunicorn.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend"
+        ),
+    }
+}
+
+# "We do this too" / "We'd like to try this": responses sent from one client address.
+RESPONSE_RATE_LIMIT = os.environ.get("RESPONSE_RATE_LIMIT", "20/3600")
+# "Ask the innovator": messages from one asker's address, and to one innovation.
+QUESTION_LIMIT_PER_ASKER = os.environ.get("QUESTION_LIMIT_PER_ASKER", "10/3600")
+QUESTION_LIMIT_PER_INNOVATION = os.environ.get("QUESTION_LIMIT_PER_INNOVATION", "30/86400")

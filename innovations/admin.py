@@ -23,10 +23,11 @@ from core.links import absolute_url
 from core.timewords import when_words
 
 from .duplicates import similar_titles
-from .models import Innovation, Submission
+from .models import Innovation, Question, Response, Submission
 from .moderation import innovation_delete, innovation_edit, innovation_moderate
+from .outreach_admin import OutreachAdmin  # noqa: F401 (registered on import)
 from .register_admin import RegisterImportAdmin  # noqa: F401 (registered on import)
-from .services import submission_delete, submission_innovations_sync
+from .services import response_notes_moderate, submission_delete, submission_innovations_sync
 
 
 class InnovationInlineFormSet(BaseInlineFormSet):
@@ -456,3 +457,77 @@ class CampaignWithInnovationsAdmin(CampaignAdmin):
             "site_url": absolute_url(""),
         }
         return TemplateResponse(request, "admin/campaign/campaign/report.html", context)
+
+
+@admin.register(Response)
+class ResponseAdmin(admin.ModelAdmin):
+    """ "We do this too" / "We'd like to try this": confirmed ones count; notes need approval."""
+
+    list_display = [
+        "organisation_display",
+        "kind",
+        "innovation",
+        "confirmed",
+        "note_status",
+        "note_excerpt",
+        "created_at",
+    ]
+    list_filter = ["kind", "note_status", ("confirmed_at", admin.EmptyFieldListFilter)]
+    search_fields = ["organisation_name", "organisation__name", "innovation__title", "email"]
+    list_select_related = ["organisation", "innovation"]
+    readonly_fields = [
+        "innovation",
+        "kind",
+        "organisation",
+        "organisation_name",
+        "name",
+        "email",
+        "note",
+        "note_status",
+        "created_at",
+        "consented_at",
+        "confirmed_at",
+    ]
+    actions = ["approve_notes", "reject_notes"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="Organisation", ordering="organisation_name")
+    def organisation_display(self, obj):
+        return obj.organisation.name if obj.organisation_id else obj.organisation_name
+
+    @admin.display(description="Confirmed", boolean=True, ordering="confirmed_at")
+    def confirmed(self, obj):
+        return obj.confirmed_at is not None
+
+    @admin.display(description="Note")
+    def note_excerpt(self, obj):
+        return obj.note[:80] + ("…" if len(obj.note) > 80 else "")
+
+    @admin.action(description="Approve the notes of the selected responses", permissions=["change"])
+    def approve_notes(self, request, queryset):
+        count = response_notes_moderate(responses=queryset, status=Response.NoteStatus.APPROVED)
+        self.message_user(request, f"Approved {count} note{'s' if count != 1 else ''}.")
+
+    @admin.action(description="Reject the notes of the selected responses", permissions=["change"])
+    def reject_notes(self, request, queryset):
+        count = response_notes_moderate(responses=queryset, status=Response.NoteStatus.REJECTED)
+        self.message_user(request, f"Rejected {count} note{'s' if count != 1 else ''}.")
+
+
+@admin.register(Question)
+class QuestionAdmin(admin.ModelAdmin):
+    """The log of messages to innovators: when, about what, sent or not; never the text."""
+
+    list_display = ["innovation", "status", "created_at", "sent_at"]
+    list_filter = ["status"]
+    list_select_related = ["innovation"]
+    fields = ["innovation", "status", "created_at", "sent_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

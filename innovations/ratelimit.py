@@ -1,6 +1,6 @@
-"""A per-client-address limit on submissions, kept in the shared cache.
+"""Per-client-address limits (submissions, responses), kept in the shared cache.
 
-A fixed window: the first submission from an address starts a counter that expires
+A fixed window: the first request from an address starts a counter that expires
 after the window; `cache.add` and `cache.incr` are atomic in Redis, so the limit holds
 across gunicorn workers and hosts (and within one process with the local-memory cache).
 """
@@ -14,7 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 logger = logging.getLogger("innovations.submissions")
 
 
-def parse_rate(text: str) -> tuple[int, int] | None:
+def parse_rate(text: str, setting: str = "SUBMISSION_RATE_LIMIT") -> tuple[int, int] | None:
     """ "10/600" -> (10, 600); "0" or "" -> None (no limit). Anything else is a mistake."""
     text = (text or "").strip()
     if text in ("", "0"):
@@ -26,18 +26,27 @@ def parse_rate(text: str) -> tuple[int, int] | None:
         count = seconds = 0
     if count <= 0 or seconds <= 0:
         raise ImproperlyConfigured(
-            f'SUBMISSION_RATE_LIMIT must be "count/seconds" such as "10/600", or "0"; got {text!r}'
+            f'{setting} must be "count/seconds" such as "10/600", or "0"; got {text!r}'
         )
     return count, seconds
 
 
 def submission_allowed(address: str) -> bool:
     """Count one submission from `address`; False once it is over the limit."""
-    rate = parse_rate(settings.SUBMISSION_RATE_LIMIT)
+    return allowed(f"submission-rate:{address}", settings.SUBMISSION_RATE_LIMIT)
+
+
+def response_allowed(address: str) -> bool:
+    """Count one "We do this too" response from `address`; False once over the limit."""
+    return allowed(f"response-rate:{address}", settings.RESPONSE_RATE_LIMIT, "RESPONSE_RATE_LIMIT")
+
+
+def allowed(key: str, rate_text: str, setting: str = "SUBMISSION_RATE_LIMIT") -> bool:
+    """Count one more under `key`; False once over the "count/seconds" in `rate_text`."""
+    rate = parse_rate(rate_text, setting)
     if rate is None:
         return True
     count, seconds = rate
-    key = f"submission-rate:{address}"
     try:
         cache.add(key, 0, timeout=seconds)
         try:
@@ -46,7 +55,7 @@ def submission_allowed(address: str) -> bool:
             # The counter expired between add and incr: this is the first in a new window.
             cache.add(key, 1, timeout=seconds)
             used = 1
-    except Exception as error:  # the cache is down: let people submit (fail open)
+    except Exception as error:  # the cache is down: let people through (fail open)
         logger.warning("rate limit not applied: cache unavailable: %s", type(error).__name__)
         return True
     return used <= count

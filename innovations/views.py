@@ -77,7 +77,7 @@ def _repeat_of_earlier(request, campaign, receipt):
     return _see_other(_thanks_url(earlier))
 
 
-def _organisation_names():
+def organisation_names():
     return list(Organisation.objects.order_by("name").values_list("name", flat=True))
 
 
@@ -93,7 +93,7 @@ def _form_page(request, campaign, submitter, formset, *, status=200, notice=""):
         "errors": errors,
         "notice": notice,
         # After a database error, ask the database nothing more: the page must still show.
-        "known_organisations": [] if notice else cached("organisation-names", _organisation_names),
+        "known_organisations": [] if notice else cached("organisation-names", organisation_names),
         "tally": None if notice else cached_tally(campaign),
         "max_innovations": MAX_INNOVATIONS,
         "can_add": formset.total_form_count() < MAX_INNOVATIONS,

@@ -35,13 +35,12 @@ def organisation_suggestions(name: str) -> list[Organisation]:
     return [found[pk] for pk in ids if pk in found]
 
 
-def organisation_resolve(*, name: str, choice: str = "") -> Organisation:
-    """The organisation someone means by `name`.
+def organisation_match(*, name: str, choice: str = "") -> Organisation | None:
+    """The known organisation someone means by `name`, or None for a new one.
 
-    An exact match (name or alias, ignoring case, spacing and punctuation) wins. A name
-    close to known ones raises OrganisationNotConfirmed unless `choice` answers the
-    "Did you mean…?" question: one of the suggested ids, or "new". A genuinely new
-    organisation is created with kind "other" for the organiser to correct in admin.
+    The form's rule, creating nothing: an exact match (name or alias) wins; a name close
+    to known ones raises OrganisationNotConfirmed unless `choice` answers "Did you
+    mean…?" with one of the suggested ids, or "new" (then None).
     """
     exact = Organisation.objects.find_by_name(name)
     if exact is not None:
@@ -53,6 +52,20 @@ def organisation_resolve(*, name: str, choice: str = "") -> Organisation:
             return chosen[0]
         if suggestions:
             raise OrganisationNotConfirmed(name, suggestions)
+    return None
+
+
+def organisation_resolve(*, name: str, choice: str = "") -> Organisation:
+    """The organisation someone means by `name`.
+
+    An exact match (name or alias, ignoring case, spacing and punctuation) wins. A name
+    close to known ones raises OrganisationNotConfirmed unless `choice` answers the
+    "Did you mean…?" question: one of the suggested ids, or "new". A genuinely new
+    organisation is created with kind "other" for the organiser to correct in admin.
+    """
+    known = organisation_match(name=name, choice=choice)
+    if known is not None:
+        return known
     organisation = Organisation(name=name, kind=Organisation.Kind.OTHER)
     # Uniqueness is the database's to enforce (see the IntegrityError below).
     organisation.full_clean(validate_unique=False, validate_constraints=False)
