@@ -45,11 +45,12 @@ class MergeForm(forms.Form):
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    list_display = ["name", "kind", "innovation_count", "website"]
-    list_filter = ["kind"]
+    list_display = ["name", "kind", "region", "register", "innovation_count", "website"]
+    list_filter = ["kind", "register", "region"]
     search_fields = ["name", "aliases__name"]
     inlines = [AliasInline]
-    readonly_fields = ["slug"]
+    # The register's fields follow the imported file (Register imports), not hand edits.
+    readonly_fields = ["slug", "register", "register_import", "register_gone_at"]
     actions = ["merge_selected"]
 
     def get_queryset(self, request):
