@@ -157,9 +157,9 @@ def test_an_altered_link_cannot_confirm_another_response(
 
 
 def test_an_expired_link_says_so(client, innovation, orbit, django_capture_on_commit_callbacks):
-    import time_machine
     from datetime import timedelta
 
+    import time_machine
     from django.utils import timezone
 
     respond(client, innovation, django_capture_on_commit_callbacks)
