@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from campaign.models import Campaign
 
-from .models import Submission
+from .models import Question, Response, Submission
 
 REMOVED = "(removed)"
 
@@ -59,4 +59,20 @@ def purge_personal_data(*, campaign: Campaign, at=None) -> int:
             content_type=ContentType.objects.get_for_model(Submission),
             object_id=str(submission.pk),
         ).update(object_repr=str(submission)[:200])
+
+    # The people who responded to the campaign's innovations ("We do this too") and
+    # questions not relayed yet: their names and addresses go too. What they said stays.
+    responses = list(
+        Response.objects.filter(
+            innovation__campaign=campaign, personal_data_removed_at__isnull=True
+        ).select_for_update()
+    )
+    for response in responses:
+        response.name = REMOVED
+        response.email = f"removed-response-{response.pk}@removed.invalid"
+        response.personal_data_removed_at = at
+    Response.objects.bulk_update(responses, ["name", "email", "personal_data_removed_at"])
+    Question.objects.filter(innovation__campaign=campaign, status=Question.Status.QUEUED).update(
+        status=Question.Status.NOT_SENT, asker_name="", asker_email="", message=""
+    )
     return len(submissions)

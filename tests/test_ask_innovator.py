@@ -163,7 +163,7 @@ def test_no_relay_once_personal_data_is_purged(
     assert not Question.objects.exists() and not mail.outbox
 
 
-def test_a_question_queued_before_the_purge_is_not_sent_after_it(innovation):
+def test_a_question_queued_before_the_purge_is_never_sent(innovation):
     from innovations import tasks
     from innovations.services import asker_key
 
@@ -175,6 +175,26 @@ def test_a_question_queued_before_the_purge_is_not_sent_after_it(innovation):
         message="Still there?",
     )
     purge_personal_data(campaign=innovation.campaign)
+    question.refresh_from_db()
+    assert (question.status, question.message, question.asker_email) == ("not_sent", "", "")
+    assert tasks.relay_question.call(question.pk) == "skipped"
+    assert not mail.outbox
+
+
+def test_the_job_itself_checks_the_submitter_can_still_be_asked(innovation):
+    from django.utils import timezone
+
+    from innovations import tasks
+    from innovations.services import asker_key
+
+    question = Question.objects.create(
+        innovation=innovation,
+        asker_key=asker_key("alex@orbit.example"),
+        asker_name="Alex",
+        asker_email="alex@orbit.example",
+        message="Still there?",
+    )
+    Submission.objects.update(personal_data_removed_at=timezone.now())
     assert tasks.relay_question.call(question.pk) == Question.Status.NOT_SENT
     assert not mail.outbox
     question.refresh_from_db()
@@ -219,3 +239,26 @@ def test_a_bot_filling_the_honeypot_sends_nothing(
 def test_the_ask_page_is_never_cached(client, innovation):
     response = client.get(ask_url(innovation))
     assert "no-store" in response["Cache-Control"]
+
+
+def test_the_purge_removes_responders_names_and_addresses_but_keeps_the_count(innovation):
+    from django.utils import timezone
+
+    from innovations.models import Response
+    from innovations.reach import campaign_spread
+
+    org = make_organisation(name="Orbit Group")
+    Response.objects.create(
+        innovation=innovation,
+        kind="does_too",
+        organisation=org,
+        organisation_name=org.name,
+        name="Sam Jones",
+        email="sam@orbit.example",
+        consented_at=timezone.now(),
+        confirmed_at=timezone.now(),
+    )
+    purge_personal_data(campaign=innovation.campaign)
+    response = Response.objects.get()
+    assert response.name == "(removed)" and "sam@" not in response.email
+    assert campaign_spread(innovation.campaign).organisations == 1
