@@ -116,13 +116,21 @@ def test_moderator_group_has_exactly_the_permissions_needed():
     assert sorted(f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.all()) == [
         "campaign.view_campaign",
         "innovations.change_innovation",
+        # Issue 16: moderate the notes of responses, read the relay log and the outreach list.
+        "innovations.change_response",
         "innovations.view_innovation",
+        "innovations.view_question",
+        "innovations.view_registeredorganisation",
+        "innovations.view_response",
         "innovations.view_submission",
         "organisations.add_organisationalias",
+        # Issue 16: import the register.
+        "organisations.add_registerimport",
         "organisations.change_organisation",
         "organisations.change_organisationalias",
         "organisations.view_organisation",
         "organisations.view_organisationalias",
+        "organisations.view_registerimport",
     ]
 
 
@@ -143,9 +151,11 @@ def test_moderator_group_migration_is_idempotent():
     from django.apps import apps
 
     migration = import_module("innovations.migrations.0002_issue5_moderator_group")
+    issue16 = import_module("innovations.migrations.0006_issue16_moderator_permissions")
     before = set(Group.objects.get(name="Moderator").permissions.values_list("pk", flat=True))
-    migration.create_moderator_group(apps, None)
-    migration.create_moderator_group(apps, None)
+    for _ in range(2):
+        migration.create_moderator_group(apps, None)
+        issue16.grant(apps, None)
     assert Group.objects.filter(name="Moderator").count() == 1
     after = set(Group.objects.get(name="Moderator").permissions.values_list("pk", flat=True))
     assert after == before
