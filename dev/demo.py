@@ -11,8 +11,8 @@ from django.utils import timezone
 from campaign.models import Campaign
 from core.caching import mark_changed
 from innovations.models import Innovation, Response, Submission, Theme
-from innovations.services import register_import
 from organisations.models import Organisation, OrganisationAlias, RegisterImport
+from organisations.services import register_import
 
 LONDON = ZoneInfo("Europe/London")
 DEMO = "(Demo content: invented for this demo, not from the 2014 campaign.)"

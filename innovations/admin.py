@@ -26,7 +26,6 @@ from .duplicates import similar_titles
 from .models import Innovation, Question, Response, Submission
 from .moderation import innovation_delete, innovation_edit, innovation_moderate
 from .outreach_admin import OutreachAdmin  # noqa: F401 (registered on import)
-from .register_admin import RegisterImportAdmin  # noqa: F401 (registered on import)
 from .services import response_notes_moderate, submission_delete, submission_innovations_sync
 
 

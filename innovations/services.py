@@ -18,8 +18,7 @@ from simple_history.utils import bulk_update_with_history
 from campaign.models import Campaign
 from core.caching import mark_changed
 from core.timewords import minutes_words, when_words
-from organisations import register
-from organisations.models import Organisation, RegisterImport
+from organisations.models import Organisation
 from organisations.services import (
     NEW_ORGANISATION,
     organisation_match,
@@ -161,32 +160,6 @@ def submission_delete(*, submissions) -> int:
     submissions.delete()
     transaction.on_commit(lambda: mark_changed(*campaign_ids), robust=True)
     return count
-
-
-@transaction.atomic
-def register_import(
-    *,
-    file,
-    file_name: str,
-    user=None,
-    confirmed: dict[int, str] | None = None,
-    note: str = "",
-    progress: register.Progress | None = None,
-) -> tuple[RegisterImport, register.Plan]:
-    """Import the register of the sector from a CSV file (bytes), all or nothing.
-
-    Raises register.RegisterError, listing the bad rows by line, before writing
-    anything. Returns the import's record and what was planned (with the near misses,
-    imported as new organisations unless `confirmed` says otherwise). Reach appears on
-    every campaign's page, so every campaign is marked changed.
-    """
-    plan = register.plan_register(file, confirmed=confirmed, progress=progress)
-    record = register.apply_register(
-        plan, file_name=file_name, user=user, note=note, progress=progress
-    )
-    campaign_ids = list(Campaign.objects.values_list("pk", flat=True))
-    transaction.on_commit(lambda: mark_changed(*campaign_ids), robust=True)
-    return record, plan
 
 
 # --- "We do this too" / "We'd like to try this" -------------------------------------

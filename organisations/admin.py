@@ -10,6 +10,7 @@ from django.utils.http import urlencode
 
 from .matching import similar_owners
 from .models import Organisation, OrganisationAlias
+from .register_admin import RegisterImportAdmin  # noqa: F401 (registered on import)
 from .services import organisation_merge, organisation_save
 
 

@@ -9,9 +9,9 @@ from simple_history.utils import bulk_update_with_history
 
 from core.caching import mark_changed
 
-from . import matching
+from . import matching, register
 from .matching import match_key
-from .models import Organisation, OrganisationAlias
+from .models import Organisation, OrganisationAlias, RegisterImport
 
 # The answer to "Did you mean…?" that means "none of those: add mine".
 NEW_ORGANISATION = "new"
@@ -203,3 +203,28 @@ def organisation_save(*, organisation: Organisation) -> Organisation:
     organisation.save()
     transaction.on_commit(mark_changed, robust=True)
     return organisation
+
+
+@transaction.atomic
+def register_import(
+    *,
+    file,
+    file_name: str,
+    user=None,
+    confirmed: dict[int, str] | None = None,
+    note: str = "",
+    progress: register.Progress | None = None,
+) -> tuple[RegisterImport, register.Plan]:
+    """Import the register of the sector from a CSV file (bytes), all or nothing.
+
+    Raises register.RegisterError, listing the bad rows by line, before writing
+    anything. Returns the import's record and what was planned (with the near misses,
+    imported as new organisations unless `confirmed` says otherwise). Reach appears on
+    every campaign's page, so the public pages are marked changed.
+    """
+    plan = register.plan_register(file, confirmed=confirmed, progress=progress)
+    record = register.apply_register(
+        plan, file_name=file_name, user=user, note=note, progress=progress
+    )
+    transaction.on_commit(mark_changed, robust=True)
+    return record, plan

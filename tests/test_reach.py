@@ -101,7 +101,7 @@ def test_an_import_moves_the_reach_on_the_cached_campaign_page(
 ):
     import io
 
-    from innovations.services import register_import
+    from organisations.services import register_import
 
     campaign = make_campaign()
     org = make_organisation(name="Alpha Homes")

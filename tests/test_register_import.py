@@ -88,7 +88,7 @@ def test_a_confirmed_near_miss_updates_that_organisation_and_learns_the_spelling
     assert [m.candidates[0][0] for m in plan.near_misses] == [knightstone.pk]
     plan = plan_register(io.BytesIO(data), confirmed={2: str(knightstone.pk)})
     assert plan.near_misses == [] and plan.added == []
-    from innovations.services import register_import
+    from organisations.services import register_import
 
     register_import(file=io.BytesIO(data), file_name="r.csv", confirmed={2: str(knightstone.pk)})
     assert Organisation.objects.count() == 1

@@ -2,8 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from innovations.services import register_import
 from organisations.register import RegisterError
+from organisations.services import register_import
 
 
 class Command(BaseCommand):

@@ -1,8 +1,7 @@
 """Admin for the register of the sector: upload a file, see what would change, then save.
 
-It lives with innovations (not organisations) because saving calls
-`innovations.services.register_import`, which marks every campaign changed: reach is
-on every campaign's page.
+Saving calls `services.register_import`, which marks the public pages changed: reach
+is on every campaign's page.
 """
 
 import io
@@ -16,9 +15,10 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from organisations.models import RegisterImport
-from organisations.register import NEW, RegisterError, plan_register
+from core.caching import cache_call
 
+from .models import RegisterImport
+from .register import NEW, RegisterError, plan_register
 from .services import register_import
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -92,7 +92,7 @@ class RegisterImportAdmin(admin.ModelAdmin):
                 )
             token = secrets.token_urlsafe(16)
             held = {"data": data, "name": upload.name, "note": form.cleaned_data["note"]}
-            cache.set(_held_key(token), held, KEEP_SECONDS)
+            cache_call("set", lambda: cache.set(_held_key(token), held, KEEP_SECONDS))
             context.update(self._preview_context(plan, token, upload.name))
             return TemplateResponse(
                 request, "admin/organisations/registerimport/preview.html", context
@@ -117,15 +117,18 @@ class RegisterImportAdmin(admin.ModelAdmin):
 
     def _save(self, request, context):
         token = request.POST["token"]
-        held = cache.get(_held_key(token))
+        held = cache_call("get", lambda: cache.get(_held_key(token)))
         # Claimed once: a double click or a second tab cannot import the same file twice.
-        if held is not None and not cache.add(f"{_held_key(token)}:saving", 1, KEEP_SECONDS):
+        claim = f"{_held_key(token)}:saving"
+        if held is not None and not cache_call(
+            "add", lambda: cache.add(claim, 1, KEEP_SECONDS), False
+        ):
             held = None
         if held is None:
             self.message_user(
                 request,
-                "The uploaded file was not kept long enough to save (an hour at most): "
-                "upload it again.",
+                "The uploaded file is no longer kept (it is kept for an hour, while the "
+                "cache works): upload it again.",
                 messages.ERROR,
             )
             return HttpResponseRedirect(reverse("admin:organisations_registerimport_add"))
@@ -147,7 +150,7 @@ class RegisterImportAdmin(admin.ModelAdmin):
             return TemplateResponse(
                 request, "admin/organisations/registerimport/upload.html", context, status=400
             )
-        cache.delete(_held_key(token))
+        cache_call("delete", lambda: cache.delete(_held_key(token)))
         self.message_user(
             request,
             f"Imported {record.rows:,} rows from {record.file_name}: {record.added:,} new, "
