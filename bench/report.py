@@ -20,6 +20,9 @@ from bench.probe import REBUILD_REPEATS
 
 COMMAND = "make bench  # = .venv/bin/python -m bench.run"
 CACHED_PAGES = ("campaign home", "list, first page", "badge")
+# SQL queries a page may run on a miss: 4, and the campaign home 6 (it also shows reach and
+# spread, one aggregate each, issue 16). Constant in size either way.
+MISS_QUERIES = {"campaign home": 6}
 SIZED_PAGES = ("campaign home", "list, first page", "innovation page", "badge")
 
 
@@ -282,7 +285,7 @@ def targets(results):
         )
     )
     worst = {"cold": 0, "changed": 0, "hit": 0}
-    complete, constant = True, True
+    complete, constant, within = True, True, True
     for label in small.queries:
         counts = [s.queries.get(label, {}) for s in results]
         if any(c.get("status") != 200 for c in counts):
@@ -291,17 +294,16 @@ def targets(results):
         for key in worst:
             worst[key] = max(worst[key], *(c[key] for c in counts))
         constant &= len({c["cold"] for c in counts}) == 1
+        budget = MISS_QUERIES.get(label, 4)
+        within &= all(c["cold"] <= budget and c["changed"] <= budget for c in counts)
     out.append(
         (
-            "Every public page ≤ 4 SQL queries on a miss, constant in size; ≤ 1 on a hit",
+            "Every public page ≤ 4 SQL queries on a miss (the campaign home 6), constant in size; "
+            "≤ 1 on a hit",
             f"worst: {worst['cold']} cold, {worst['changed']} after a change, {worst['hit']} on a hit; "
             f"{'constant' if constant else 'NOT constant'} in size"
             + ("" if complete else "; some pages missing"),
-            complete
-            and constant
-            and worst["cold"] <= 4
-            and worst["changed"] <= 4
-            and worst["hit"] <= 1,
+            complete and constant and within and worst["hit"] <= 1,
         )
     )
     answers = [answer for s in results for _, answer in s.conditional]

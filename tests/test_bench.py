@@ -193,7 +193,10 @@ def test_report_judges_each_target_and_survives_missing_pages():
     assert verdicts["Home, list, badge ≥ 0.8× the bare view's requests/s at both sizes"] is False
     assert verdicts["Each page's p50 at 100,000 ≤ 1.5× its p50 at 100"] is False
     assert (
-        verdicts["Every public page ≤ 4 SQL queries on a miss, constant in size; ≤ 1 on a hit"]
+        verdicts[
+            "Every public page ≤ 4 SQL queries on a miss (the campaign home 6), constant in size; "
+            "≤ 1 on a hit"
+        ]
         is False
     )
     assert verdicts["Tally, list, feed, badge send ETag/Last-Modified and answer 304"] is False
@@ -215,6 +218,28 @@ def test_report_says_met_when_every_figure_is_within_target():
     verdicts = [ok for _target, _measured, ok in report.targets([small, large])]
 
     assert verdicts == [True] * 6
+
+
+@pytest.mark.parametrize(
+    ("page", "cold", "met"),
+    [("campaign home", 6, True), ("campaign home", 7, False), ("innovation page", 5, False)],
+)
+def test_the_campaign_home_may_run_6_queries_on_a_miss_for_reach_and_spread(page, cold, met):
+    sizes = []
+    for n in (100, 100_000):
+        size = _size(
+            n,
+            home_rps=850,
+            p50=5,
+            queries={"cold": 4, "changed": 4, "hit": 0},
+            conditional="304 to If-None-Match",
+        )
+        size.queries.pop("feed")
+        size.queries[page] = {"status": 200, "cold": cold, "changed": cold, "hit": 0}
+        sizes.append(size)
+    verdicts = {target: ok for target, _measured, ok in report.targets(sizes)}
+    key = next(target for target in verdicts if target.startswith("Every public page"))
+    assert verdicts[key] is met
 
 
 def test_a_row_s_ratio_is_its_median_round_and_its_runs_are_combined():
