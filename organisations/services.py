@@ -223,8 +223,19 @@ def register_import(
     every campaign's page, so the public pages are marked changed.
     """
     plan = register.plan_register(file, confirmed=confirmed, progress=progress)
-    record = register.apply_register(
-        plan, file_name=file_name, user=user, note=note, progress=progress
-    )
+    try:
+        with transaction.atomic():
+            record = register.apply_register(
+                plan, file_name=file_name, user=user, note=note, progress=progress
+            )
+    except IntegrityError:
+        # Someone added one of these organisations (a submission, another import) between
+        # reading and saving: nothing was saved; the same file works a moment later.
+        raise register.RegisterError(
+            [
+                "Line 1: the organisations changed while this file was being imported, so "
+                "nothing was imported. Import it again."
+            ]
+        ) from None
     transaction.on_commit(mark_changed, robust=True)
     return record, plan

@@ -231,3 +231,18 @@ def test_twenty_thousand_rows_import_in_bounded_time_and_memory_with_progress(tm
     assert time.monotonic() - started < 60
     assert Organisation.objects.count() == 20_050
     print(f"20,000 rows: first import {first:.1f}s, peak {peak / 1e6:.0f} MB")
+
+
+def test_an_organisation_added_while_importing_is_a_clear_error_not_a_500(tmp_path, monkeypatch):
+    from organisations import register
+
+    real_apply = register.apply_register
+
+    def clash(plan, **kwargs):
+        make_organisation(name="Alpha Homes")  # a submission a moment ago
+        return real_apply(plan, **kwargs)
+
+    monkeypatch.setattr(register, "apply_register", clash)
+    message, err = refused(write(tmp_path, HEADER + "Alpha Homes,charity,,,\n"))
+    assert "the organisations changed while this file was being imported" in err
+    assert not RegisterImport.objects.exists()
