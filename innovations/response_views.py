@@ -68,7 +68,8 @@ def _log(what, reason, innovation, request, **details):
 
 def _too_many(request, setting_value, setting):
     _count, window = parse_rate(setting_value, setting)
-    response = render(request, "429.html", {"retry_after": minutes_words(window)}, status=429)
+    context = {"retry_after": minutes_words(window), "what": "responses"}
+    response = render(request, "429.html", context, status=429)
     response["Retry-After"] = str(window)
     return response
 
