@@ -21,7 +21,16 @@ from core.links import absolute_url
 from .collated import export_rows
 from .models import Theme
 
-CSV_HEADER = ["Organisation", "Title", "Description", "Theme", "Link", "Submitted"]
+CSV_HEADER = [
+    "Organisation",
+    "Title",
+    "Description",
+    "Theme",
+    "Link",
+    "Submitted",
+    "Also done at (organisations)",
+    "Want to try it (organisations)",
+]
 # A cell starting with one of these is a formula to Excel, LibreOffice and Sheets.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 THEMES = dict(Theme.choices)
@@ -57,6 +66,8 @@ def csv_lines(campaign, rows):
                 THEMES.get(row["theme"], row["theme"]),
                 safe_cell(row["link"]),
                 f"{_local(row['created_at']):%Y-%m-%d %H:%M}",
+                row["also_done_at"],
+                row["want_to_try"],
             ]
         )
 
@@ -110,6 +121,9 @@ def json_chunks(campaign, rows):
             "theme_label": THEMES.get(row["theme"], row["theme"]),
             "link": row["link"] or None,
             "submitted_at": _local(row["created_at"]).isoformat(timespec="seconds"),
+            # Other organisations that confirmed "We do this too" / "We'd like to try this".
+            "also_done_at": row["also_done_at"],
+            "want_to_try": row["want_to_try"],
         }
         yield separator + json.dumps(item, ensure_ascii=False)
         separator = ", "

@@ -16,7 +16,7 @@ from core.links import absolute_url
 from core.security import allow_framing
 from core.timewords import when_words
 
-from . import badges, charts, collated, exports
+from . import badges, charts, collated, exports, reach
 from .feeds import CampaignFeed
 from .models import Innovation, public_organisations
 from .tally import as_of_sentence, cached_tally, campaigns_with_counts
@@ -117,6 +117,7 @@ def campaign_detail(request, slug):
         "latest": cached(f"latest:{campaign.pk}", lambda: _latest(campaign)),
         "time_left": campaign.time_left(now),
         "badge": badges.badge_context(campaign, tally, now),
+        **reach.reach_summary(campaign),
         **_snippets(campaign),
         **_meta(request, description),
     }
@@ -161,6 +162,7 @@ def innovation_detail(request, slug, pk):
         "innovation": innovation,
         "campaign": campaign,
         "share_url": absolute_url(innovation.get_absolute_url()),
+        "responders": reach.innovation_responders(innovation),
         **_meta(
             request,
             f"{innovation.title}: an innovation from {innovation.organisation.name}, "
@@ -255,6 +257,7 @@ def organisation_detail(request, slug):
     context = {
         "organisation": organisation,
         "page_obj": page_obj,
+        **reach.organisation_responses(organisation),
         "meta_description": (
             f"Innovations shared by {organisation.name} in {settings.SITE_NAME} campaigns."
         ),
