@@ -9,18 +9,20 @@ Spread: "12 innovations picked up by 9 other organisations": published innovatio
 that another organisation said it does too or would like to try, confirmed from the
 emailed link, each organisation counted once however many of its staff said so.
 
-Each figure is one aggregate query whatever the size, cached with the campaign's
+The campaign's home reads the tally, reach and spread in one query whatever the size
+(`campaign_figures`, a UNION ALL of the three aggregates), cached with the campaign's
 fragments until the next change (`core.caching.cached`).
 """
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Value
 
 from core.caching import cached
 from organisations.models import Organisation
 
-from .models import Innovation, Response
+from .models import Innovation, OrganisationCount, Response
+from .tally import Tally, tally_from, tally_rows
 
 NO_REGION = "Region not given"
 
@@ -48,25 +50,33 @@ class Reach:
         return round(self.taken_part * 100 / self.registered) if self.registered else 0
 
 
-def campaign_reach(campaign) -> Reach:
-    """The campaign's reach in the current register, by region, from one query."""
-    participants = Innovation.objects.for_campaign(campaign).counted().values("organisation_id")
-    rows = (
+def reach_rows(campaign):
+    """Reach by region as a values query: ("reach", region, registered, taken part, not
+    housing associations, 0) per region of the current register. Taking part is read from
+    the kept counts (innovations/counts.py), so the query does not grow with innovations."""
+    participants = OrganisationCount.objects.filter(
+        campaign=campaign, status__in=Innovation.COUNTED, n__gt=0
+    ).values("organisation_id")
+    return (
         Organisation.objects.registered()
-        .values("region")
+        .order_by()
+        .annotate(part=Value("reach"))
+        .values("part", "region")
         .annotate(
-            registered=Count("pk"),
-            taken_part=Count("pk", filter=Q(pk__in=participants)),
-            others=Count("pk", filter=~Q(kind=Organisation.Kind.HOUSING_ASSOCIATION)),
+            a=Count("pk"),
+            b=Count("pk", filter=Q(pk__in=participants)),
+            c=Count("pk", filter=~Q(kind=Organisation.Kind.HOUSING_ASSOCIATION)),
+            d=Value(0),
         )
-        .order_by("region")
+        .values_list("part", "region", "a", "b", "c", "d")
     )
+
+
+def reach_from(rows) -> Reach:
     regions, others = [], 0
-    for row in rows:
-        others += row["others"]
-        regions.append(
-            RegionReach(row["region"] or NO_REGION, row["taken_part"], row["registered"])
-        )
+    for _part, region, registered, taken_part, not_housing_associations, _ in rows:
+        others += not_housing_associations
+        regions.append(RegionReach(region or NO_REGION, taken_part, registered))
     # Named regions A to Z, then the organisations without one.
     regions.sort(key=lambda r: (r.region == NO_REGION, r.region.casefold()))
     return Reach(
@@ -77,8 +87,13 @@ def campaign_reach(campaign) -> Reach:
     )
 
 
+def campaign_reach(campaign) -> Reach:
+    """The campaign's reach in the current register, by region, from one query."""
+    return reach_from(reach_rows(campaign))
+
+
 def cached_reach(campaign) -> Reach:
-    return cached(f"reach:{campaign.pk}", lambda: campaign_reach(campaign))
+    return cached_figures(campaign)[1]
 
 
 def reach_noun(campaign, reach: Reach) -> str:
@@ -122,22 +137,61 @@ def _plural(n, noun):
     return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
 
 
-def campaign_spread(campaign) -> Spread:
-    row = (
+def spread_rows(campaign):
+    """The spread as a values query of one row: ("spread", "", innovations, organisations,
+    doing, trying), over confirmed responses to the campaign's published innovations."""
+    return (
         Response.objects.confirmed()
         .for_campaign(campaign)
-        .aggregate(
-            innovations=Count("innovation", distinct=True),
-            organisations=Count("organisation", distinct=True),
-            doing=Count("organisation", distinct=True, filter=Q(kind=Response.Kind.DOES_TOO)),
-            trying=Count("organisation", distinct=True, filter=Q(kind=Response.Kind.WANTS_TO_TRY)),
+        .order_by()
+        .annotate(part=Value("spread"), label=Value(""))
+        .values("part", "label")
+        .annotate(
+            a=Count("innovation", distinct=True),
+            b=Count("organisation", distinct=True),
+            c=Count("organisation", distinct=True, filter=Q(kind=Response.Kind.DOES_TOO)),
+            d=Count("organisation", distinct=True, filter=Q(kind=Response.Kind.WANTS_TO_TRY)),
         )
+        .values_list("part", "label", "a", "b", "c", "d")
     )
-    return Spread(**row)
+
+
+def spread_from(row) -> Spread:
+    _part, _label, innovations, organisations, doing, trying = row or ("", "", 0, 0, 0, 0)
+    return Spread(innovations, organisations, doing, trying)
+
+
+def campaign_spread(campaign) -> Spread:
+    return spread_from(next(iter(spread_rows(campaign)), None))
+
+
+def campaign_figures(campaign) -> tuple[Tally, Reach, Spread]:
+    """The tally, reach and spread from ONE query (a UNION ALL of the three), so the
+    campaign's home stays within 4 queries on a miss (issue 12) while showing all three."""
+    rows = {"tally": [], "reach": [], "spread": []}
+    for row in tally_rows(campaign).union(reach_rows(campaign), spread_rows(campaign), all=True):
+        rows[row[0]].append(row)
+    return (
+        tally_from(rows["tally"][0] if rows["tally"] else None),
+        reach_from(rows["reach"]),
+        spread_from(rows["spread"][0] if rows["spread"] else None),
+    )
+
+
+def cached_figures(campaign) -> tuple[Tally, Reach, Spread]:
+    """`campaign_figures`, cached until the next change. The tally is stored as the
+    tally's own fragment too, so the pages that read only the tally share it."""
+
+    def compute():
+        figures = campaign_figures(campaign)
+        cached(f"tally:{campaign.pk}", lambda: figures[0])
+        return figures
+
+    return cached(f"figures:{campaign.pk}", compute)
 
 
 def cached_spread(campaign) -> Spread:
-    return cached(f"spread:{campaign.pk}", lambda: campaign_spread(campaign))
+    return cached_figures(campaign)[2]
 
 
 def spread_sentence(campaign) -> str:
@@ -145,14 +199,14 @@ def spread_sentence(campaign) -> str:
     return cached_spread(campaign).sentence()
 
 
-def reach_summary(campaign) -> dict:
+def reach_summary(campaign, figures=None) -> dict:
     """What the campaign page and the PDF summary show of reach and spread (cached)."""
-    reach = cached_reach(campaign)
+    _tally, reach, spread = figures or cached_figures(campaign)
     return {
         "reach": reach if reach.registered else None,
         "reach_sentence": reach_sentence(campaign, reach) if reach.registered else "",
         "reach_noun": reach_noun(campaign, reach),
-        "spread": cached_spread(campaign),
+        "spread": spread,
     }
 
 

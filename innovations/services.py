@@ -412,7 +412,8 @@ def response_confirm(*, response: Response, at: datetime | None = None) -> bool:
     OwnInnovation if the organisation turns out to be the innovation's own.
     """
     response = (
-        Response.objects.select_for_update()
+        # of=self: the organisation may be empty (an outer join PostgreSQL cannot lock).
+        Response.objects.select_for_update(of=("self",))
         .select_related("innovation", "organisation")
         .get(pk=response.pk)
     )

@@ -9,7 +9,7 @@ campaign had Switchee) it says "organisations", so the sentence is never wrong.
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
 from campaign.models import Campaign
@@ -54,27 +54,46 @@ class Tally:
         return (self.innovations * 100 * 2 + target) // (target * 2)
 
 
+def tally_rows(campaign):
+    """The tally as a values query of one row or none: ("tally", "", innovations, published,
+    organisations, others), over the campaign's organisation counts (innovations/counts.py).
+
+    In this shape so the campaign's home can read it in the same statement as reach and
+    spread (innovations/reach.py `campaign_figures`)."""
+    return (
+        OrganisationCount.objects.filter(campaign=campaign, status__in=Innovation.COUNTED, n__gt=0)
+        .order_by()
+        .annotate(part=Value("tally"), label=Value(""))
+        .values("part", "label")
+        .annotate(
+            a=Coalesce(Sum("n"), 0),
+            b=Coalesce(Sum("n", filter=Q(status=Innovation.Status.APPROVED)), 0),
+            c=Count("organisation", distinct=True),
+            d=Count(
+                "organisation",
+                distinct=True,
+                filter=~Q(organisation__kind=Organisation.Kind.HOUSING_ASSOCIATION),
+            ),
+        )
+        .values_list("part", "label", "a", "b", "c", "d")
+    )
+
+
+def tally_from(row) -> "Tally":
+    """A Tally from a row of `tally_rows` (None: nothing counted yet)."""
+    _part, _label, innovations, published, organisations, others = row or ("", "", 0, 0, 0, 0)
+    return Tally(
+        innovations=innovations or 0,
+        organisations=organisations or 0,
+        all_housing_associations=not others,
+        published=published or 0,
+    )
+
+
 def campaign_tally(campaign):
     """The campaign's tally, from its organisation counts (innovations/counts.py): one
     query over a row per organisation and status, however many innovations there are."""
-    row = OrganisationCount.objects.filter(
-        campaign=campaign, status__in=Innovation.COUNTED, n__gt=0
-    ).aggregate(
-        innovations=Coalesce(Sum("n"), 0),
-        published=Coalesce(Sum("n", filter=Q(status=Innovation.Status.APPROVED)), 0),
-        organisations=Count("organisation", distinct=True),
-        others=Count(
-            "organisation",
-            distinct=True,
-            filter=~Q(organisation__kind=Organisation.Kind.HOUSING_ASSOCIATION),
-        ),
-    )
-    return Tally(
-        innovations=row["innovations"],
-        organisations=row["organisations"],
-        all_housing_associations=row["others"] == 0,
-        published=row["published"],
-    )
+    return tally_from(next(iter(tally_rows(campaign)), None))
 
 
 def cached_tally(campaign):

@@ -120,7 +120,7 @@ def test_reach_costs_the_same_queries_at_any_size(client, django_assert_max_num_
     orgs = fill(campaign, size, organisations=min(size, 100))
     Organisation.objects.filter(pk__in=[o.pk for o in orgs[::2]]).update(register=LISTED)
     registered(size // 10, region="Elsewhere")
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(4):
         response = client.get(url("detail", campaign))
     assert "in the register have taken part" in response.content.decode()
     with django_assert_max_num_queries(0):

@@ -409,7 +409,7 @@ def test_pages_showing_spread_run_constant_queries(
     with django_assert_max_num_queries(4):
         page = client.get(innovation.get_absolute_url()).content.decode()
     assert f"Also done at {size // 2} organisation" in page
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(4):
         client.get(url("detail", innovation.campaign))
     with django_assert_max_num_queries(4):
         client.get(orgs[0].get_absolute_url())
