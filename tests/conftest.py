@@ -3,6 +3,7 @@ import secrets
 import time
 
 import pytest
+import time_machine
 from django.core.cache import cache
 
 from tests.factories import make_user
@@ -53,3 +54,13 @@ def redis_cache(settings):
     }
     yield cache
     cache.delete_pattern("*")  # this test's prefix only
+
+
+@pytest.fixture
+def one_minute():
+    """The clock at the start of a minute, ticking: pages showing the time left are kept
+    per minute (core.caching), so a test that expects a cache hit must not cross into the
+    next minute between two requests."""
+    start = (int(time.time()) // 60 + 1) * 60 + 0.5
+    with time_machine.travel(start, tick=True):
+        yield

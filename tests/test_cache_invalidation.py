@@ -20,7 +20,7 @@ from tests.factories import make_campaign, make_innovation, make_organisation, m
 from tests.public_data import CACHED, url
 from tests.submitting import innovation, payload, submit_url
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("one_minute")]
 
 
 @pytest.fixture(

@@ -10,7 +10,7 @@ from innovations.moderation import innovation_moderate
 from tests.factories import make_campaign, make_innovation, make_organisation
 from tests.public_data import CACHED, fill, url
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("one_minute")]
 
 ALL_CAMPAIGN_PAGES = [*CACHED, "export_csv", "export_json"]
 
