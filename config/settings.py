@@ -415,3 +415,9 @@ SUBMISSION_SENDER_RATE_LIMIT = os.environ.get("SUBMISSION_SENDER_RATE_LIMIT", "2
 # Receipt emails one address may get per hour ("0" turns the limit off): anyone can type
 # anyone's address into the form. See innovations/receipts.py.
 RECEIPT_EMAILS_PER_HOUR = int(os.environ.get("RECEIPT_EMAILS_PER_HOUR", "3"))
+
+# "We do this too" / "We'd like to try this": responses sent from one client address.
+RESPONSE_RATE_LIMIT = os.environ.get("RESPONSE_RATE_LIMIT", "20/3600")
+# "Ask the innovator": messages from one asker's address, and to one innovation.
+QUESTION_LIMIT_PER_ASKER = os.environ.get("QUESTION_LIMIT_PER_ASKER", "10/3600")
+QUESTION_LIMIT_PER_INNOVATION = os.environ.get("QUESTION_LIMIT_PER_INNOVATION", "30/86400")

@@ -1,5 +1,7 @@
 """The demo data: the 2014 campaign from ../shared/origin/ and a campaign open now."""
 
+import csv
+import io
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -11,8 +13,9 @@ from campaign.models import DefaultTheme as Theme
 from campaign.services import campaign_themes_ensure, theme_for
 from core.caching import mark_changed
 from innovations.counts import counts_rebuild
-from innovations.models import Innovation, Submission
-from organisations.models import Organisation, OrganisationAlias
+from innovations.models import Innovation, Response, Submission
+from organisations.models import Organisation, OrganisationAlias, RegisterImport
+from organisations.services import register_import
 
 LONDON = ZoneInfo("Europe/London")
 DEMO = "(Demo content: invented for this demo, not from the 2014 campaign.)"
@@ -292,12 +295,144 @@ def _live_campaign(orgs):
     return campaign
 
 
+# The register (issue 16): the 2014 housing associations (Switchee, a company, is not a
+# registered provider) with invented regions and sizes, and invented providers marked
+# "(demo)" that did not take part, so reach has something to measure.
+REGISTER_FILE = "demo-register.csv"
+REGISTER_NOTE = (
+    "Demo register: invented for this demo, not the regulator's list. Regions and sizes are "
+    "invented; organisations marked (demo) are invented."
+)
+REGIONS = {
+    "A2Dominion": ("London", 36000),
+    "Bolton at Home": ("North West", 18000),
+    "Bromford": ("West Midlands", 44000),
+    "Halton Housing Trust": ("North West", 7000),
+    "Herefordshire Housing Association": ("West Midlands", 4000),
+    "Knightstone": ("South West", 12000),
+    "Muir Group": ("North West", 5000),
+    "Orbit Group": ("West Midlands", 40000),
+    "Riverside": ("North West", 55000),
+    "Salix Homes": ("North West", 8000),
+    "Shepherds Bush Housing Association": ("London", 5000),
+    "South Liverpool Homes": ("North West", 3800),
+    "South Yorkshire Housing Association": ("Yorkshire and the Humber", 6000),
+    "Tower Hamlets Homes": ("London", 21000),
+    "Trafford Housing Trust": ("North West", 9000),
+    "Wolverhampton Homes": ("West Midlands", 22000),
+    "Wulvern Housing": ("North West", 5500),
+}
+INVENTED_PROVIDERS = [
+    ("Ashdown Vale Homes (demo)", "South East", 2400),
+    ("Brackenfield Housing (demo)", "East Midlands", 900),
+    ("Cobble Quay Housing Association (demo)", "North East", 6100),
+    ("Downland Living (demo)", "South East", 15200),
+    ("Eastmoor Homes (demo)", "Yorkshire and the Humber", 11800),
+    ("Fenland Roofs (demo)", "East of England", 3300),
+    ("Greyfriars Housing Trust (demo)", "North East", 420),
+    ("Harbourside Homes (demo)", "South West", 7700),
+    ("Ironbridge Housing Group (demo)", "West Midlands", 31000),
+    ("Juniper Lane Homes (demo)", "London", 1250),
+    ("Kestrel Housing (demo)", "East Midlands", 5200),
+    ("Lantern Homes (demo)", "North West", 650),
+    ("Millstone Housing Association (demo)", "Yorkshire and the Humber", 9300),
+    ("Northgate Living (demo)", "North East", 2100),
+    ("Oakridge Homes (demo)", "South West", 14400),
+    ("Pennine Roofs (demo)", "North West", 26000),
+    ("Quayside Housing (demo)", "London", 38000),
+    ("Riverbank Homes (demo)", "East of England", 4800),
+    ("Saltmarsh Housing (demo)", "East of England", 1700),
+    ("Thistledown Homes (demo)", "East Midlands", 8800),
+    ("Upland Housing Trust (demo)", "South West", 300),
+    ("Westbrook Homes (demo)", "South East", 19500),
+    ("Yewtree Housing (demo)", "West Midlands", None),
+]
+
+# Responses to the 2014 innovations (issue 16): (innovation title, organisation, kind,
+# note, confirmed, note approved). Invented, like the people who sent them.
+RESPONSES = [
+    ("Online skills assessment", "Orbit Group", "wants_to_try", "", True, False),
+    ("Online skills assessment", "Knightstone", "wants_to_try", "", True, False),
+    (
+        "Online skills assessment",
+        "Riverside",
+        "does_too",
+        "Ours runs in our work clubs.",
+        True,
+        True,
+    ),
+    ("Be Bromford", "Halton Housing Trust", "does_too", "", True, False),
+    ("Be Bromford", "Ashdown Vale Homes (demo)", "wants_to_try", "", True, False),
+    ("Digital champions on every estate", "Salix Homes", "does_too", "", True, False),
+    ("Digital champions on every estate", "Wulvern Housing", "wants_to_try", "", True, False),
+    ("Staff hack days", "Bromford", "wants_to_try", "How did you choose the problems?", True, True),
+    ("Staff hack days", "Muir Group", "wants_to_try", "", True, False),
+    ("Smart thermostat for social homes", "Bolton at Home", "does_too", "", True, False),
+    (
+        "Volunteer time bank",
+        "Tower Hamlets Homes",
+        "wants_to_try",
+        "A note waiting for the organiser.",
+        True,
+        False,
+    ),
+    ("Community growing spaces", "Eastmoor Homes (demo)", "wants_to_try", "", True, False),
+    ("Tenancy sustainment coaching", "Trafford Housing Trust", "does_too", "", False, False),
+]
+
+
+def _register():
+    """Import the demo register through the same service as a real one."""
+    rows = [(name, "housing_association", *REGIONS[name]) for name in REGIONS]
+    rows += [
+        (name, "housing_association", region, homes) for name, region, homes in INVENTED_PROVIDERS
+    ]
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow(["name", "kind", "region", "homes", "website"])
+    for name, kind, region, homes in rows:
+        writer.writerow([name, kind, region, "" if homes is None else homes, ""])
+    # One record of the demo's import, however often the demo is loaded.
+    RegisterImport.objects.filter(file_name=REGISTER_FILE, note=REGISTER_NOTE).delete()
+    register_import(
+        file=io.BytesIO(text.getvalue().encode()), file_name=REGISTER_FILE, note=REGISTER_NOTE
+    )
+
+
+def _responses(campaign):
+    innovations = {i.title: i for i in Innovation.objects.filter(campaign=campaign)}
+    for n, (title, org_name, kind, note, confirmed, approved) in enumerate(RESPONSES):
+        innovation = innovations[title]
+        org = Organisation.objects.get(name=org_name)
+        at = innovation.created_at + timedelta(hours=2 + n)
+        note_status = Response.NoteStatus.NONE
+        if note:
+            note_status = Response.NoteStatus.APPROVED if approved else Response.NoteStatus.PENDING
+        Response.objects.update_or_create(
+            innovation=innovation,
+            kind=kind,
+            email=f"demo+responder-{org.slug}@example.org",
+            defaults={
+                "organisation": org,
+                "organisation_name": org.name,
+                "name": f"Demo responder at {org.name}",
+                "note": note,
+                "note_status": note_status,
+                "created_at": at,
+                "consented_at": at,
+                "confirmed_at": at + timedelta(minutes=10) if confirmed else None,
+            },
+        )
+
+
 @transaction.atomic
 def load_demo():
     """Create or refresh the demo data; running it twice gives the same rows."""
     orgs = _organisations()
+    _register()
     campaigns = [_campaign_2014(orgs), _live_campaign(orgs)]
     # update_or_create skips the services that keep the counts: count afresh.
     counts_rebuild([c.pk for c in campaigns])
+    _responses(campaigns[0])
     transaction.on_commit(lambda: mark_changed(*[c.pk for c in campaigns]))
     return campaigns

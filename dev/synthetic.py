@@ -27,7 +27,7 @@ from campaign.models import DefaultTheme as Theme
 from campaign.services import campaign_themes_ensure
 from core.caching import mark_changed
 from innovations.counts import counts_rebuild
-from innovations.models import Innovation, Submission, innovation_search_text
+from innovations.models import Innovation, Response, Submission, innovation_search_text
 from organisations.matching import match_key, search_fold
 from organisations.models import Organisation
 
@@ -485,6 +485,58 @@ def _write_chunk(rng, campaign, orgs, chunk, window):
     return len(innovations)
 
 
+REGIONS = [
+    "East Midlands",
+    "East of England",
+    "London",
+    "North East",
+    "North West",
+    "South East",
+    "South West",
+    "West Midlands",
+    "Yorkshire and the Humber",
+]
+RESPONDED_SHARE = 0.02  # of approved innovations, picked up by 1–3 other organisations
+
+
+def _register_and_responses(rng, campaign, orgs):
+    """Reach and spread at scale (issue 16): the organisations in the register, by region,
+    and confirmed "We do this too" / "We'd like to try this" responses between them."""
+    for org in orgs:
+        org.register = Organisation.Register.LISTED
+        org.region = rng.choice(REGIONS)
+        org.homes = rng.randint(200, 60000)
+    Organisation.objects.bulk_update(orgs, ["register", "region", "homes"], batch_size=BATCH_SIZE)
+    if len(orgs) < 2:
+        return
+    approved = (
+        Innovation.objects.for_campaign(campaign)
+        .public()
+        .values_list("pk", "organisation_id", "created_at")
+    )
+    responses = []
+    for pk, own, created in approved.iterator(chunk_size=BATCH_SIZE):
+        if rng.random() >= RESPONDED_SHARE:
+            continue
+        others = rng.sample(orgs, k=min(3, len(orgs)))
+        for n, org in enumerate(o for o in others if o.pk != own):
+            at = created + timedelta(hours=1 + n)
+            responses.append(
+                Response(
+                    innovation_id=pk,
+                    kind=Response.Kind.DOES_TOO if n % 2 else Response.Kind.WANTS_TO_TRY,
+                    organisation=org,
+                    organisation_name=org.name,
+                    name="Synthetic responder",
+                    email=f"responder-{pk}-{n}@example.org",
+                    created_at=at,
+                    consented_at=at,
+                    confirmed_at=at,
+                )
+            )
+    Response.objects.bulk_create(responses, batch_size=BATCH_SIZE)
+
+
 @transaction.atomic
 def load_synthetic(
     *, campaign_slug: str, innovations: int, organisations: int, seed: int = 140
@@ -510,6 +562,7 @@ def load_synthetic(
             rng, campaign, orgs, plan[first : first + SUBMISSIONS_PER_CHUNK], window
         )
     counts_rebuild([campaign.pk])  # bulk_create skipped the services that keep them
+    _register_and_responses(rng, campaign, orgs)
     transaction.on_commit(lambda: mark_changed(campaign.pk))
     by_status = dict(
         Innovation.objects.for_campaign(campaign)

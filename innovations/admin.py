@@ -30,9 +30,24 @@ from . import exports
 from .counts import counted_rows, counts_apply
 from .duplicates import similar_titles, title_choices
 from .emails import email_send_again
-from .models import AlertPreference, Answer, Email, Innovation, RejectionReason, Submission
+from .models import (
+    AlertPreference,
+    Answer,
+    Email,
+    Innovation,
+    Question,
+    RejectionReason,
+    Response,
+    Submission,
+)
 from .moderation import innovation_delete, innovation_edit, innovation_moderate
-from .services import edition_publish, submission_delete, submission_innovations_sync
+from .outreach_admin import OutreachAdmin  # noqa: F401 (registered on import)
+from .services import (
+    edition_publish,
+    response_notes_moderate,
+    submission_delete,
+    submission_innovations_sync,
+)
 
 
 class InnovationInlineFormSet(BaseInlineFormSet):
@@ -902,6 +917,10 @@ class EmailAdmin(admin.ModelAdmin):
         if obj.kind == Email.Kind.RECEIPT:
             # It carries the sender's manage link, which only the sender should hold.
             return "Not shown: a receipt holds the sender's own link to change their innovations."
+        if obj.kind == Email.Kind.RESPONSE:
+            return "Not shown: it holds the link only the responder may use to confirm."
+        if obj.kind == Email.Kind.QUESTION:
+            return "Not shown: a reader's message to the person who shared the innovation."
         return format_html("<pre>{}</pre>", obj.body_text) if obj.body_text else "-"
 
     @admin.display(description="Last error")
@@ -964,3 +983,77 @@ class AlertPreferenceAdmin(admin.ModelAdmin):
         if not request.user.is_superuser:
             obj.user = request.user
         super().save_model(request, obj, form, change)
+
+
+@admin.register(Response)
+class ResponseAdmin(admin.ModelAdmin):
+    """ "We do this too" / "We'd like to try this": confirmed ones count; notes need approval."""
+
+    list_display = [
+        "organisation_display",
+        "kind",
+        "innovation",
+        "confirmed",
+        "note_status",
+        "note_excerpt",
+        "created_at",
+    ]
+    list_filter = ["kind", "note_status", ("confirmed_at", admin.EmptyFieldListFilter)]
+    search_fields = ["organisation_name", "organisation__name", "innovation__title", "email"]
+    list_select_related = ["organisation", "innovation"]
+    readonly_fields = [
+        "innovation",
+        "kind",
+        "organisation",
+        "organisation_name",
+        "name",
+        "email",
+        "note",
+        "note_status",
+        "created_at",
+        "consented_at",
+        "confirmed_at",
+    ]
+    actions = ["approve_notes", "reject_notes"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="Organisation", ordering="organisation_name")
+    def organisation_display(self, obj):
+        return obj.organisation.name if obj.organisation_id else obj.organisation_name
+
+    @admin.display(description="Confirmed", boolean=True, ordering="confirmed_at")
+    def confirmed(self, obj):
+        return obj.confirmed_at is not None
+
+    @admin.display(description="Note")
+    def note_excerpt(self, obj):
+        return obj.note[:80] + ("…" if len(obj.note) > 80 else "")
+
+    @admin.action(description="Approve the notes of the selected responses", permissions=["change"])
+    def approve_notes(self, request, queryset):
+        count = response_notes_moderate(responses=queryset, status=Response.NoteStatus.APPROVED)
+        self.message_user(request, f"Approved {count} note{'s' if count != 1 else ''}.")
+
+    @admin.action(description="Reject the notes of the selected responses", permissions=["change"])
+    def reject_notes(self, request, queryset):
+        count = response_notes_moderate(responses=queryset, status=Response.NoteStatus.REJECTED)
+        self.message_user(request, f"Rejected {count} note{'s' if count != 1 else ''}.")
+
+
+@admin.register(Question)
+class QuestionAdmin(admin.ModelAdmin):
+    """The log of messages to innovators: when, about what, sent or not; never the text."""
+
+    list_display = ["innovation", "status", "created_at", "sent_at"]
+    list_filter = ["status"]
+    list_select_related = ["innovation"]
+    fields = ["innovation", "status", "created_at", "sent_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -13,14 +13,14 @@ organisation with more innovations than a page holds is spread over several page
 from dataclasses import dataclass, field
 
 from django import forms
-from django.db.models import Case, Count, F, Q, Sum, Value, When, Window
-from django.db.models.functions import Lower, RowNumber, Substr, Upper
+from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Sum, Value, When, Window
+from django.db.models.functions import Coalesce, Lower, RowNumber, Substr, Upper
 
 from campaign.themes import campaign_themes
 from organisations.matching import search_words
 from organisations.models import Organisation
 
-from .models import Innovation
+from .models import Innovation, Response
 
 ORGANISATIONS_PER_PAGE = 50
 INNOVATIONS_PER_PAGE = 120
@@ -312,6 +312,19 @@ def collated_page(
     )
 
 
+def _responding(kind):
+    """How many other organisations confirmed `kind` for the row's innovation (a subquery)."""
+    counted = (
+        Response.objects.confirmed()
+        .filter(innovation=OuterRef("pk"), kind=kind)
+        .order_by()
+        .values("innovation")
+        .annotate(n=Count("organisation", distinct=True))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted), 0)
+
+
 def export_rows(campaign, *, theme="", words=()):
     """The collated list for exports, as plain rows, streamed from the database."""
     return (
@@ -332,6 +345,8 @@ def export_rows(campaign, *, theme="", words=()):
             organisation_name=F("organisation__name"),
             organisation_slug=F("organisation__slug"),
             organisation_kind=F("organisation__kind"),
+            also_done_at=_responding(Response.Kind.DOES_TOO),
+            want_to_try=_responding(Response.Kind.WANTS_TO_TRY),
         )
         .iterator(chunk_size=2000)
     )

@@ -27,9 +27,12 @@ from campaign import sitesettings
 from core.jobs import permanent, retry_delay
 from core.links import absolute_url
 
-from .models import Email
+from .models import Email, Question
 
 logger = logging.getLogger("innovations.emails")
+
+# Emails whose content must not outlive their sending (links that act, a reader's words).
+CLEARED_WHEN_SENT = (Email.Kind.RECEIPT, Email.Kind.RESPONSE, Email.Kind.QUESTION)
 
 # An email left "sending" this long was held by a worker that died: it may be sent again.
 STUCK_AFTER = timedelta(minutes=10)
@@ -79,12 +82,14 @@ def queue_email(
     submission=None,
     once_key: str | None = None,
     reply_to_organiser: bool = True,
+    reply_to: str = "",
 ) -> Email | None:
     """Store an email rendered from `emails/<template>.txt` and `.html`, and send it by a job.
 
     The subject is the text template's first line. With `once_key`, an email already
     stored under that key is not stored again (returns None): for emails that must go
-    once only.
+    once only. `reply_to` (an address) replaces the organiser as Reply-To: a question
+    from a reader is answered to the reader.
     """
     if once_key and Email.objects.filter(once_key=once_key).exists():
         return None
@@ -98,8 +103,7 @@ def queue_email(
     }
     subject, _, text = render_to_string(f"emails/{template}.txt", context).partition("\n")
     html = render_to_string(f"emails/{template}.html", {**context, "subject": subject.strip()})
-    reply_to = ""
-    if reply_to_organiser and organiser_email:
+    if not reply_to and reply_to_organiser and organiser_email:
         reply_to = f'"{name}" <{organiser_email}>' if name else organiser_email
     with transaction.atomic():
         email = Email.objects.create(
@@ -169,10 +173,16 @@ def send_email(email_id: int) -> str:
         Email.objects.filter(pk=email.pk).update(status=Email.Status.FAILED, last_error=reason)
         raise EmailFailed(f"Email {email.pk}: {reason}")
     sent = {"status": Email.Status.SENT, "sent_at": now, "last_error": ""}
-    if email.kind == Email.Kind.RECEIPT:
-        # A receipt carries the manage link: once delivered, the only copy is the sender's.
+    if email.kind in CLEARED_WHEN_SENT:
+        # A receipt carries the manage link, a response confirmation its link, a question
+        # a reader's words and address: once delivered, the only copy is the recipient's.
         sent.update(body_text="", body_html="")
-    Email.objects.filter(pk=email.pk).update(**sent)
+        if email.kind == Email.Kind.QUESTION:
+            sent["reply_to"] = ""
+    with transaction.atomic():
+        Email.objects.filter(pk=email.pk).update(**sent)
+        if email.kind == Email.Kind.QUESTION:
+            Question.objects.filter(email=email.pk).update(status=Question.Status.SENT, sent_at=now)
     return f"sent to {email.to}"
 
 

@@ -27,7 +27,16 @@ from core.links import absolute_url
 from .collated import export_rows
 from .models import Answer
 
-CSV_HEADER = ["Organisation", "Title", "Description", "Theme", "Link", "Submitted"]
+CSV_HEADER = [
+    "Organisation",
+    "Title",
+    "Description",
+    "Theme",
+    "Link",
+    "Submitted",
+    "Also done at (organisations)",
+    "Want to try it (organisations)",
+]
 # A cell starting with one of these is a formula to Excel, LibreOffice and Sheets.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CHUNK = 2000
@@ -73,6 +82,7 @@ def _local(value):
 def csv_lines(campaign, rows, questions=()):
     writer = csv.writer(_Echo())
     yield "\ufeff"  # the byte order mark: Excel then reads the file as UTF-8
+    # Then one column per question the campaign asks (public ones only in public exports).
     yield writer.writerow([*CSV_HEADER, *(safe_cell(q.text) for q in questions)])
     for row in with_answers(rows, questions):
         yield writer.writerow(
@@ -83,6 +93,8 @@ def csv_lines(campaign, rows, questions=()):
                 safe_cell(row["theme_name"]),
                 safe_cell(row["link"]),
                 f"{_local(row['created_at']):%Y-%m-%d %H:%M}",
+                row["also_done_at"],
+                row["want_to_try"],
                 *(safe_cell(row["answers"].get(q.pk, "")) for q in questions),
             ]
         )
@@ -143,6 +155,9 @@ def json_chunks(campaign, rows, questions=()):
                 for q in questions
                 if row["answers"].get(q.pk)
             ],
+            # Other organisations that confirmed "We do this too" / "We'd like to try this".
+            "also_done_at": row["also_done_at"],
+            "want_to_try": row["want_to_try"],
         }
         yield separator + json.dumps(item, ensure_ascii=False)
         separator = ", "

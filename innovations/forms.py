@@ -17,7 +17,7 @@ from organisations.models import Organisation
 from organisations.services import NEW_ORGANISATION
 
 from . import pictures
-from .models import Innovation, Submission
+from .models import Innovation, Response, Submission
 
 MAX_INNOVATIONS = 20
 FORMSET_PREFIX = "innovations"
@@ -508,3 +508,150 @@ class CorrectionForm(forms.Form):
             "null_characters_not_allowed": NUL_MESSAGE.format(what="your message"),
         },
     )
+
+
+class _LinkLimit:
+    """Refuses text with more than MAX_LINKS web addresses (link-stuffed spam)."""
+
+    def __init__(self, what):
+        self.what = what
+
+    def __call__(self, value):
+        from .services import MAX_LINKS, link_count
+
+        if link_count(value) > MAX_LINKS:
+            raise forms.ValidationError(
+                f"{self.what} can hold at most {MAX_LINKS} web addresses: remove some links"
+            )
+
+
+class _OrganisationChoice:
+    """The form's "Did you mean…?" for a typed organisation name, as SubmitterForm does it."""
+
+    def ask_which_organisation(self, typed, suggestions):
+        SubmitterForm.ask_which_organisation(self, typed, suggestions)
+
+
+class ResponseForm(_OrganisationChoice, forms.Form):
+    """ "We do this too" or "We'd like to try this", from staff of another organisation."""
+
+    kind = forms.ChoiceField(
+        label="What would you like to say?",
+        choices=Response.Kind.choices,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+        error_messages={
+            "required": "Choose “We do this too” or “We'd like to try this”",
+            "invalid_choice": "Choose “We do this too” or “We'd like to try this”",
+        },
+    )
+    name = forms.CharField(
+        label="Your name",
+        max_length=Response._meta.get_field("name").max_length,
+        error_messages={"required": "Enter your name", "max_length": _too_long("Your name")},
+        validators=[single_line],
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    email = forms.EmailField(
+        label="Work email address",
+        max_length=254,
+        help_text="We send a link here to confirm it. It is never published.",
+        error_messages={
+            "required": "Enter your email address",
+            "invalid": "Enter an email address in the right format, like name@example.org",
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+    )
+    organisation = forms.CharField(
+        label="Your organisation",
+        max_length=Organisation._meta.get_field("name").max_length,
+        help_text="The housing association or other organisation you work for.",
+        error_messages={
+            "required": "Enter the name of your organisation",
+            "max_length": _too_long("Organisation name"),
+        },
+        widget=forms.TextInput(attrs={"list": "known-organisations", "autocomplete": "off"}),
+    )
+    organisation_choice = forms.CharField(
+        label="Which is your organisation?",
+        required=False,
+        max_length=20,
+        widget=forms.HiddenInput,
+    )
+    note = forms.CharField(
+        label="A note for others (optional)",
+        required=False,
+        max_length=Response._meta.get_field("note").max_length,
+        help_text="Up to 500 characters: how you do it, or what you would like to know. "
+        "It appears once the organiser has read it.",
+        error_messages={"max_length": _too_long("The note")},
+        validators=[multi_line, _LinkLimit("The note")],
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    consent = forms.BooleanField(
+        label="My organisation's name and my note may be published",
+        help_text="Your name and email address are never published.",
+        error_messages={
+            "required": "Tick the box to agree that your organisation's name may be published"
+        },
+    )
+    website = forms.CharField(
+        label="Leave this empty",
+        required=False,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.suggestions = []
+
+    clean_organisation = SubmitterForm.clean_organisation
+
+
+class QuestionForm(forms.Form):
+    """A message to the person who shared an innovation, relayed by email."""
+
+    name = forms.CharField(
+        label="Your name",
+        max_length=100,
+        error_messages={"required": "Enter your name", "max_length": _too_long("Your name")},
+        validators=[single_line],
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    email = forms.EmailField(
+        label="Your email address",
+        max_length=254,
+        help_text="Their reply comes here. We do not publish it.",
+        error_messages={
+            "required": "Enter your email address, so they can reply",
+            "invalid": "Enter an email address in the right format, like name@example.org",
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+    )
+    message = forms.CharField(
+        label="Your message",
+        max_length=2000,
+        help_text="Up to 2,000 characters and 2 web addresses.",
+        error_messages={
+            "required": "Write your message",
+            "max_length": _too_long("Your message"),
+        },
+        validators=[multi_line, _LinkLimit("Your message")],
+        widget=forms.Textarea(attrs={"rows": 8}),
+    )
+    website = forms.CharField(
+        label="Leave this empty",
+        required=False,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+
+    def clean_message(self):
+        return self.cleaned_data["message"].strip()
+
+
+def simple_error_summary(form, form_id: str) -> list[dict]:
+    """Every error of one form, in field order, linked to its field (or the form)."""
+    items = [{"text": error, "href": f"#{form_id}"} for error in form.non_field_errors()]
+    for name in form.fields:
+        for error in form.errors.get(name, []):
+            items.append({"text": error, "href": f"#{_anchor(form[name])}"})
+    return items

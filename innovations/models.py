@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -53,6 +54,11 @@ class Submission(models.Model):
     # database cannot be used to edit anyone's innovations. Empty for submissions
     # saved before manage links existed.
     manage_token_hash = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
+    # Set when the submitter followed the link in an "ask the innovator" email that
+    # stops further messages about this submission's innovations.
+    questions_stopped_at = models.DateTimeField(
+        "messages from askers stopped at", null=True, blank=True, editable=False
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -110,14 +116,20 @@ def innovation_search_text(title, description):
 
 
 def public_organisations():
-    """Organisations the public may see: only those with an approved innovation.
+    """Organisations the public may see: those with an approved innovation, and those
+    that confirmed a response to one ("We do this too", issue 16: their names show at once).
 
     A new organisation arrives with a pending submission, its name typed by anyone:
-    until the organiser approves one of its innovations it is in no datalist, no list
-    and no page (its page is a 404).
+    until the organiser approves one of its innovations (or its responder confirms from
+    their email) it is in no datalist, no list and no page (its page is a 404).
     """
     return Organisation.objects.filter(
         Exists(Innovation.objects.public().filter(organisation=OuterRef("pk")))
+        | Exists(
+            Response.objects.confirmed().filter(
+                organisation=OuterRef("pk"), innovation__status=Innovation.Status.APPROVED
+            )
+        )
     )
 
 
@@ -370,7 +382,8 @@ class Email(models.Model):
 
     Created in the same transaction as what it is about, so it is never lost; sent by
     the job `innovations.emails.send_email`, retried with backoff while the mail
-    server is down. Once sent, the bodies are cleared (a receipt holds the manage link).
+    server is down. Once sent, the bodies of receipts, response confirmations and
+    questions are cleared (they hold the manage link, a confirmation link, a reader's words).
     """
 
     class Kind(models.TextChoices):
@@ -381,6 +394,8 @@ class Email(models.Model):
         ALERT = "alert", "New submission alert"
         DIGEST = "digest", "Digest"
         PACE = "pace", "Pace alert"
+        RESPONSE = "response", "Response confirmation"
+        QUESTION = "question", "Question from a reader"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Waiting to be sent"
@@ -423,6 +438,8 @@ class Email(models.Model):
                         "alert",
                         "digest",
                         "pace",
+                        "response",
+                        "question",
                     ]
                 ),
                 name="email_kind_valid",
@@ -469,3 +486,145 @@ class AlertPreference(models.Model):
 
     def __str__(self):
         return f"{self.user}: {self.get_frequency_display()}"
+
+
+class ResponseQuerySet(models.QuerySet):
+    def confirmed(self):
+        """What counts and shows: responses their sender confirmed from the email."""
+        return self.filter(confirmed_at__isnull=False, organisation__isnull=False)
+
+    def for_campaign(self, campaign):
+        """Responses to the campaign's published innovations."""
+        return self.filter(
+            innovation__campaign=campaign, innovation__status=Innovation.Status.APPROVED
+        )
+
+
+class Response(models.Model):
+    """Staff from another organisation say "We do this too" or "We'd like to try this".
+
+    It counts once the sender confirms it from the link emailed to them; an
+    organisation counts once per innovation and kind however many of its staff
+    respond (the counts are of distinct organisations). A note shows only once an
+    organiser approves it.
+    """
+
+    class Kind(models.TextChoices):
+        DOES_TOO = "does_too", "We do this too"
+        WANTS_TO_TRY = "wants_to_try", "We'd like to try this"
+
+    class NoteStatus(models.TextChoices):
+        NONE = "none", "No note"
+        PENDING = "pending", "Waiting for approval"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    innovation = models.ForeignKey(Innovation, on_delete=models.CASCADE, related_name="responses")
+    kind = models.CharField(max_length=16, choices=Kind)
+    # Empty until confirmation when the sender named an organisation we did not know:
+    # it is created then, so an unconfirmed response adds no organisation.
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="responses",
+        null=True,
+        blank=True,
+    )
+    organisation_name = models.CharField(
+        "organisation, as typed", max_length=200, validators=[single_line]
+    )
+    name = models.CharField("name", max_length=100, validators=[single_line])
+    email = models.EmailField("email address", max_length=254, validators=[single_line])
+    note = models.TextField(max_length=500, blank=True, validators=[multi_line])
+    note_status = models.CharField(max_length=16, choices=NoteStatus, default=NoteStatus.NONE)
+    created_at = models.DateTimeField(default=timezone.now)
+    consented_at = models.DateTimeField("consent to publish given at", editable=False)
+    confirmed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    personal_data_removed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = ResponseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["innovation", "confirmed_at"], name="response_innovation"),
+            models.Index(fields=["organisation", "confirmed_at"], name="response_organisation"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["does_too", "wants_to_try"]), name="response_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(note_status__in=["none", "pending", "approved", "rejected"]),
+                name="response_note_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(note="") | ~Q(note_status="none"),
+                name="response_note_has_a_status",
+            ),
+            # One person says each thing once about an innovation: sending the form
+            # again updates their response (and sends the link again).
+            models.UniqueConstraint(
+                "innovation",
+                "kind",
+                Lower("email"),
+                name="response_once_per_person",
+                violation_error_message="You have already said this about this innovation.",
+            ),
+        ]
+
+    def __str__(self):
+        who = self.organisation.name if self.organisation_id else self.organisation_name
+        return f"{who}: {self.get_kind_display()} ({self.innovation})"
+
+    @property
+    def is_confirmed(self):
+        return self.confirmed_at is not None
+
+
+class Question(models.Model):
+    """A message to the person who shared an innovation, relayed by email: the log.
+
+    The text and the asker's name and address travel in the `Email` row the job sends
+    (cleared once it is delivered); the question keeps the asker's address only as a
+    keyed hash, enough to hold the rate limit, and whether it was sent.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting to be sent"
+        SENT = "sent", "Sent"
+        NOT_SENT = "not_sent", "Not sent"
+
+    innovation = models.ForeignKey(Innovation, on_delete=models.CASCADE, related_name="questions")
+    asker_key = models.CharField(max_length=64, db_index=True, editable=False)
+    # The email that carries it (its text, Reply-To the asker), until it is sent.
+    email = models.OneToOneField(
+        Email, on_delete=models.SET_NULL, null=True, blank=True, related_name="question"
+    )
+    status = models.CharField(max_length=16, choices=Status, default=Status.QUEUED)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["innovation", "created_at"], name="question_innovation_time"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["queued", "sent", "not_sent"]),
+                name="question_status_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Question about {self.innovation} at {timezone.localtime(self.created_at):%Y-%m-%d %H:%M}"
+
+
+class RegisteredOrganisation(Organisation):
+    """The register seen from a campaign: who has not taken part yet (the outreach list in admin)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "registered organisation (outreach)"
+        verbose_name_plural = "not taken part yet (outreach)"

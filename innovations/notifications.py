@@ -28,7 +28,7 @@ from campaign.models import Campaign
 from core.timewords import duration_words, when_words
 
 from .emails import absolute, enqueue_on_commit, queue_email
-from .models import AlertPreference, Email, Innovation, Submission
+from .models import AlertPreference, Email, Innovation, Response, Submission
 from .receipts import quoted_title, receipt_allowed, receipt_refused_logged
 from .tally import campaign_tally
 
@@ -50,6 +50,60 @@ def manage_url(submission: Submission, token: str) -> str:
 def moderation_queue_url(campaign: Campaign) -> str:
     query = urlencode({"campaign": campaign.pk, "status": Innovation.Status.PENDING})
     return absolute(reverse("admin:innovations_innovation_changelist") + "?" + query)
+
+
+# --- To readers and the people who shared (issue 16) ----------------------------------
+
+
+def response_confirmation_queue(*, response: Response, url: str) -> Email:
+    """The link that confirms a "We do this too" / "We'd like to try this". In the caller's
+    transaction; the body (which holds the link) is cleared once it is delivered."""
+    innovation = response.innovation
+    return queue_email(
+        kind=Email.Kind.RESPONSE,
+        to=response.email,
+        template="response_confirm",
+        campaign=innovation.campaign,
+        context={
+            "response": response,
+            "innovation": innovation,
+            "campaign": innovation.campaign,
+            "saying": response.get_kind_display(),
+            "title": quoted_title(innovation.title),
+            "confirm_url": url,
+        },
+    )
+
+
+def question_queue(*, innovation: Innovation, asker_name: str, asker_email: str, message: str):
+    """A reader's question to the person who shared `innovation`, Reply-To the reader.
+
+    The submitter's address goes only to the mail server, never to the asker. The text
+    and the asker's address live only in this Email row, cleared once it is delivered.
+    """
+    from .services import stop_token  # services imports this module
+
+    submission = innovation.submission
+    return queue_email(
+        kind=Email.Kind.QUESTION,
+        to=submission.email,
+        template="question",
+        campaign=innovation.campaign,
+        submission=submission,
+        reply_to=asker_email,
+        context={
+            "submission": submission,
+            "innovation": innovation,
+            "campaign": innovation.campaign,
+            "title": quoted_title(innovation.title),
+            "asker_name": asker_name,
+            "message": message,
+            "page_url": absolute(innovation.get_absolute_url()),
+            "stop_url": absolute(
+                reverse("innovations:stop_questions", kwargs={"token": stop_token(submission)})
+            ),
+        },
+    )
 
 
 # --- To submitters -------------------------------------------------------------------

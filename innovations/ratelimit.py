@@ -88,3 +88,19 @@ def innovations_reserve(*, address: str, email: str, count_: int) -> Reservation
             reservation.release()
             return Reservation(allowed=False, retry_after=seconds_left(key, window))
     return reservation
+
+
+def response_allowed(address: str) -> bool:
+    """Count one "We do this too" response from `address`; False once over `RESPONSE_RATE_LIMIT`.
+
+    If the cache fails it is allowed (logged), as for submissions.
+    """
+    rate = parse_rate(settings.RESPONSE_RATE_LIMIT, name="RESPONSE_RATE_LIMIT")
+    if rate is None:
+        return True
+    allowed, window = rate
+    used = count(f"response-rate:{address}", window)
+    if used is None:
+        logger.warning("rate limit not applied: the cache failed", extra={"address": address})
+        return True
+    return used <= allowed

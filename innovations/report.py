@@ -25,6 +25,7 @@ from organisations.models import Organisation
 
 from . import charts
 from .models import Innovation
+from .reach import reach_summary, spread_sentence
 from .tally import as_of_sentence, campaign_tally
 
 PICTURE_WIDTH = 960  # the stored width used in print (about 300 dpi at 8 cm)
@@ -89,6 +90,8 @@ def report_context(campaign, *, at=None, edition=None, changes=""):
         "organisation_count": len(sections),
         "tally_sentence": as_of_sentence(tally, min(at, campaign.closes_at)),
         "pace": charts.pace(campaign, counts, at).describe(campaign),
+        "reach_sentence": reach_summary(campaign)["reach_sentence"],
+        "spread_sentence": spread_sentence(campaign),
         "summary": summary(campaign, sections),
         "provisional": campaign.is_open(at),
         "generated_at": at,

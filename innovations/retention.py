@@ -18,8 +18,9 @@ from django.utils import timezone
 
 from campaign.models import Campaign
 
-from .models import Email, Innovation, Submission
+from .models import Email, Innovation, Question, Response, Submission
 from .pictures import FOLDER, picture_files_delete
+from .services import questions_not_sent
 
 REMOVED = "(removed)"
 
@@ -72,6 +73,31 @@ def purge_personal_data(*, campaign: Campaign, at=None) -> int:
     Email.objects.filter(
         submission__in=submissions, status__in=[Email.Status.QUEUED, Email.Status.SENDING]
     ).update(status=Email.Status.FAILED, last_error="Personal data removed before it was sent")
+
+    # The people who responded to the campaign's innovations ("We do this too") and
+    # questions not relayed yet: their names and addresses go too. What they said stays.
+    responses = list(
+        Response.objects.filter(
+            innovation__campaign=campaign, personal_data_removed_at__isnull=True
+        ).select_for_update()
+    )
+    for response in responses:
+        response.name = REMOVED
+        response.email = f"removed-response-{response.pk}@removed.invalid"
+        response.personal_data_removed_at = at
+    Response.objects.bulk_update(responses, ["name", "email", "personal_data_removed_at"])
+    Email.objects.filter(campaign=campaign, kind=Email.Kind.RESPONSE).update(
+        to="removed-response@removed.invalid", subject="", body_text="", body_html=""
+    )
+    Email.objects.filter(
+        campaign=campaign,
+        kind=Email.Kind.RESPONSE,
+        status__in=[Email.Status.QUEUED, Email.Status.SENDING],
+    ).update(status=Email.Status.FAILED, last_error="Personal data removed before it was sent")
+    questions_not_sent(
+        Question.objects.filter(innovation__campaign=campaign),
+        reason="Personal data removed before it was sent",
+    )
     return len(submissions)
 
 

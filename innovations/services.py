@@ -1,25 +1,43 @@
 """Writes that span several models: a submission, its innovations, maybe a new organisation."""
 
+import re
 import uuid
-from collections.abc import Mapping, Sequence
-from datetime import datetime
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
 
+from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from simple_history.utils import bulk_update_with_history
 
 from campaign.models import Campaign, Edition
 from campaign.services import theme_for
 from core.caching import mark_changed
-from core.timewords import when_words
-from organisations.services import organisation_resolve
+from core.timewords import minutes_words, when_words
+from organisations.models import Organisation
+from organisations.services import (
+    NEW_ORGANISATION,
+    organisation_match,
+    organisation_resolve,
+)
 
-from . import notifications
+from . import notifications, ratelimit
 from .counts import counted, counted_rows, counts_apply
-from .models import Answer, Innovation, Submission, manage_token_hash
+from .models import (
+    Answer,
+    Email,
+    Innovation,
+    Question,
+    Response,
+    Submission,
+    manage_token_hash,
+)
 from .report import changes_since, render_pdf, report_contents
 
 
@@ -335,3 +353,295 @@ def edition_publish(*, campaign: Campaign, at=None) -> Edition:
         raise
     transaction.on_commit(lambda: mark_changed(campaign.pk), robust=True)
     return edition
+
+
+# --- "We do this too" / "We'd like to try this" -------------------------------------
+
+RESPONSE_SALT = "innovations.response-confirm"
+CONFIRM_DAYS = 14
+# A note or a question with more links than this is refused: real ones need few.
+MAX_LINKS = 2
+_LINK = re.compile(
+    r"(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|uk|io|info|biz|ru|xyz)\b\S*",
+    re.I,
+)
+
+
+def link_count(text: str) -> int:
+    """How many web addresses `text` holds ("https://…", "www.…", "example.com")."""
+    return len(_LINK.findall(text or ""))
+
+
+class OwnInnovation(Exception):
+    """An organisation responding to an innovation it shared."""
+
+    def __init__(self, organisation: Organisation):
+        self.organisation = organisation
+        super().__init__(
+            f"{organisation.name} shared this innovation, so it cannot respond to it: "
+            "responses come from other organisations."
+        )
+
+
+class BadConfirmation(Exception):
+    """A confirmation link that was altered, made up or too old."""
+
+    def __init__(self, expired: bool):
+        self.expired = expired
+        super().__init__("expired" if expired else "invalid")
+
+
+def response_token(response: Response) -> str:
+    """The signed token in the confirmation link: it names the response and cannot be forged."""
+    return signing.dumps(response.pk, salt=RESPONSE_SALT)
+
+
+def response_from_token(token: str) -> Response:
+    """The response a confirmation link is for; BadConfirmation if altered or expired;
+    Response.DoesNotExist if it was deleted since."""
+    try:
+        pk = signing.loads(token, salt=RESPONSE_SALT, max_age=CONFIRM_DAYS * 24 * 3600)
+    except signing.SignatureExpired:
+        raise BadConfirmation(expired=True) from None
+    except signing.BadSignature:
+        raise BadConfirmation(expired=False) from None
+    if not isinstance(pk, int):
+        raise BadConfirmation(expired=False)
+    return Response.objects.select_related("innovation__campaign", "organisation").get(pk=pk)
+
+
+def response_confirm_url(response: Response) -> str:
+    return settings.SITE_URL + reverse(
+        "innovations:response_confirm", kwargs={"token": response_token(response)}
+    )
+
+
+@transaction.atomic
+def response_create(
+    *,
+    innovation: Innovation,
+    kind: str,
+    name: str,
+    email: str,
+    organisation_name: str,
+    organisation_choice: str = "",
+    note: str = "",
+    at: datetime | None = None,
+) -> tuple[Response, bool]:
+    """Record a response, to count once its sender confirms it from the email we send.
+
+    Returns (response, already_confirmed). The same person saying the same thing again
+    updates their unconfirmed response and is sent the link again; once confirmed, it
+    stays as it is. Raises OrganisationNotConfirmed for "Did you mean…?", OwnInnovation
+    when the organisation shared the innovation, ValidationError for bad data.
+    """
+    if innovation.status != Innovation.Status.APPROVED:
+        raise ValueError("Only a published innovation can be responded to.")
+    organisation = organisation_match(name=organisation_name, choice=organisation_choice)
+    if organisation is not None and organisation.pk == innovation.organisation_id:
+        raise OwnInnovation(organisation)
+    at = at or timezone.now()
+    existing = (
+        Response.objects.select_for_update()
+        .filter(innovation=innovation, kind=kind, email__iexact=email)
+        .first()
+    )
+    if existing is not None and existing.is_confirmed:
+        return existing, True
+    response = existing or Response(innovation=innovation, kind=kind, created_at=at)
+    response.name = name
+    response.email = email
+    response.organisation = organisation
+    response.organisation_name = organisation.name if organisation else organisation_name
+    response.note = note.strip()
+    response.note_status = (
+        Response.NoteStatus.PENDING if response.note else Response.NoteStatus.NONE
+    )
+    response.consented_at = at
+    response.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            response.save()
+    except IntegrityError:
+        # The same person sent the same form a moment ago, from another tab.
+        response = Response.objects.get(innovation=innovation, kind=kind, email__iexact=email)
+        return response, response.is_confirmed
+    notifications.response_confirmation_queue(response=response, url=response_confirm_url(response))
+    return response, False
+
+
+@transaction.atomic
+def response_confirm(*, response: Response, at: datetime | None = None) -> bool:
+    """Count a response: its sender followed the emailed link. True if this confirmed it,
+    False if it was confirmed already (a link used twice changes nothing).
+
+    A response naming an organisation we did not know creates it now. Raises
+    OwnInnovation if the organisation turns out to be the innovation's own.
+    """
+    response = (
+        # of=self: the organisation may be empty (an outer join PostgreSQL cannot lock).
+        Response.objects.select_for_update(of=("self",))
+        .select_related("innovation", "organisation")
+        .get(pk=response.pk)
+    )
+    if response.is_confirmed:
+        return False
+    organisation = response.organisation or organisation_resolve(
+        name=response.organisation_name, choice=NEW_ORGANISATION
+    )
+    if organisation.pk == response.innovation.organisation_id:
+        raise OwnInnovation(organisation)
+    response.organisation = organisation
+    response.confirmed_at = at or timezone.now()
+    response.save(update_fields=["organisation", "confirmed_at"])
+    campaign_id = response.innovation.campaign_id
+    transaction.on_commit(lambda: mark_changed(campaign_id))
+    return True
+
+
+@transaction.atomic
+def response_notes_moderate(*, responses: Iterable[Response], status: str) -> int:
+    """Approve or reject the notes of `responses` (those that have a note). Returns how many."""
+    if status not in (Response.NoteStatus.APPROVED, Response.NoteStatus.REJECTED):
+        raise ValueError(f"Not a moderation outcome: {status}")
+    ids = [response.pk for response in responses]
+    with_notes = Response.objects.filter(pk__in=ids).exclude(note="")
+    campaign_ids = sorted(set(with_notes.values_list("innovation__campaign_id", flat=True)))
+    count = with_notes.update(note_status=status)
+    transaction.on_commit(lambda: mark_changed(*campaign_ids))
+    return count
+
+
+# --- Ask the innovator -------------------------------------------------------------
+
+STOP_SALT = "innovations.stop-questions"
+
+
+class QuestionRefused(Exception):
+    """A message that will not be relayed, and why (`reason` for the log)."""
+
+    def __init__(self, reason: str, message: str, retry_after: int | None = None):
+        self.reason = reason
+        self.retry_after = retry_after
+        super().__init__(message)
+
+
+def asker_key(email: str) -> str:
+    """A keyed hash of the asker's address: enough to count their messages, not to read it."""
+    return salted_hmac("innovations.question-asker", email.strip().lower()).hexdigest()
+
+
+def stop_token(submission: Submission) -> str:
+    return signing.dumps(submission.pk, salt=STOP_SALT)
+
+
+def submission_from_stop_token(token: str) -> Submission:
+    """The submission a "stop these messages" link is for; BadConfirmation if altered."""
+    try:
+        pk = signing.loads(token, salt=STOP_SALT)
+    except signing.BadSignature:
+        raise BadConfirmation(expired=False) from None
+    if not isinstance(pk, int):
+        raise BadConfirmation(expired=False)
+    return Submission.objects.select_related("campaign", "organisation").get(pk=pk)
+
+
+def can_be_asked(submission: Submission) -> bool:
+    """False once the submitter's personal data is purged or they stopped messages."""
+    return submission.personal_data_removed_at is None and submission.questions_stopped_at is None
+
+
+def _within(rate_text: str, setting: str, count_since) -> int | None:
+    """None if one more is allowed under `rate_text`, else the seconds until one is."""
+    rate = ratelimit.parse_rate(rate_text, name=setting)
+    if rate is None:
+        return None
+    limit, seconds = rate
+    if count_since(timezone.now() - timedelta(seconds=seconds)) < limit:
+        return None
+    return seconds
+
+
+@transaction.atomic
+def question_ask(*, innovation: Innovation, name: str, email: str, message: str) -> Question:
+    """Queue a message to the person who shared `innovation`, to be emailed by a job.
+
+    Refused (QuestionRefused) once their personal data is purged or they stopped
+    messages, and over the limits per asker address and per innovation. The
+    innovation's row is locked while counting, so two requests cannot both pass the limit.
+    """
+    innovation = (
+        Innovation.objects.select_for_update()
+        .select_related("submission")
+        .get(pk=innovation.pk, status=Innovation.Status.APPROVED)
+    )
+    if not can_be_asked(innovation.submission):
+        raise QuestionRefused(
+            "not-reachable",
+            "The person who shared this innovation can no longer be contacted through this site.",
+        )
+    key = asker_key(email)
+    wait = _within(
+        settings.QUESTION_LIMIT_PER_ASKER,
+        "QUESTION_LIMIT_PER_ASKER",
+        lambda since: Question.objects.filter(asker_key=key, created_at__gte=since).count(),
+    )
+    if wait is not None:
+        raise QuestionRefused(
+            "asker-limit",
+            f"You have sent as many messages as we relay in {minutes_words(wait)}. "
+            "Please try again later.",
+            wait,
+        )
+    wait = _within(
+        settings.QUESTION_LIMIT_PER_INNOVATION,
+        "QUESTION_LIMIT_PER_INNOVATION",
+        lambda since: Question.objects.filter(innovation=innovation, created_at__gte=since).count(),
+    )
+    if wait is not None:
+        raise QuestionRefused(
+            "innovation-limit",
+            "This innovation has had as many messages as we relay for now. "
+            "Please try again tomorrow.",
+            wait,
+        )
+    question = Question(innovation=innovation, asker_key=key)
+    question.full_clean()
+    question.email = notifications.question_queue(
+        innovation=innovation, asker_name=name, asker_email=email, message=message
+    )
+    question.save()
+    return question
+
+
+@transaction.atomic
+def submission_stop_questions(*, submission: Submission) -> bool:
+    """No more messages about this submission's innovations. False if already stopped."""
+    updated = Submission.objects.filter(pk=submission.pk, questions_stopped_at__isnull=True).update(
+        questions_stopped_at=timezone.now()
+    )
+    # Anything queued and not sent yet is not sent either, and its text goes.
+    questions_not_sent(
+        Question.objects.filter(innovation__submission=submission),
+        reason="Not sent: the person who shared the innovation stopped messages",
+    )
+    return bool(updated)
+
+
+def questions_not_sent(questions, *, reason: str) -> int:
+    """Questions in `questions` still waiting: never sent, their text and asker's address gone.
+
+    In the caller's transaction. An email a worker is sending at this moment goes.
+    """
+    waiting = questions.filter(status=Question.Status.QUEUED)
+    Email.objects.filter(
+        question__in=waiting, status__in=[Email.Status.QUEUED, Email.Status.FAILED]
+    ).update(
+        status=Email.Status.FAILED,
+        reply_to="",
+        subject="",
+        body_text="",
+        body_html="",
+        last_error=reason,
+    )
+    return waiting.update(status=Question.Status.NOT_SENT)

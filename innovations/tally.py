@@ -12,7 +12,7 @@ campaign with no kind ("organisations", "teams") always uses its noun.
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
 from campaign.models import DEFAULT_PARTICIPANT_NOUN, Campaign, singular
@@ -58,33 +58,52 @@ class Tally:
         return (self.innovations * 100 * 2 + target) // (target * 2)
 
 
+def tally_rows(campaign):
+    """The tally as a values query of one row or none: ("tally", "", innovations, published,
+    organisations, others), over the campaign's organisation counts (innovations/counts.py).
+
+    In this shape so the campaign's home can read it in the same statement as reach and
+    spread (innovations/reach.py `campaign_figures`)."""
+    return (
+        OrganisationCount.objects.filter(campaign=campaign, status__in=Innovation.COUNTED, n__gt=0)
+        .order_by()
+        .annotate(part=Value("tally"), label=Value(""))
+        .values("part", "label")
+        .annotate(
+            a=Coalesce(Sum("n"), 0),
+            b=Coalesce(Sum("n", filter=Q(status=Innovation.Status.APPROVED)), 0),
+            c=Count("organisation", distinct=True),
+            d=Count(
+                "organisation",
+                distinct=True,
+                filter=~Q(organisation__kind=campaign.participant_kind),
+            )
+            if campaign.participant_kind
+            else Value(0),
+        )
+        .values_list("part", "label", "a", "b", "c", "d")
+    )
+
+
+def tally_from(campaign, row) -> "Tally":
+    """The campaign's Tally from a row of `tally_rows` (None: nothing counted yet)."""
+    _part, _label, innovations, published, organisations, others = row or ("", "", 0, 0, 0, 0)
+    return Tally(
+        innovations=innovations or 0,
+        organisations=organisations or 0,
+        all_of_named_kind=not others,
+        published=published or 0,
+        participant_noun=campaign.participant_noun,
+    )
+
+
 def campaign_tally(campaign):
     """The campaign's tally, from its organisation counts (innovations/counts.py): one
     query over a row per organisation and status, however many innovations there are.
 
     With a participant kind set, the campaign's noun is used only while every counted
     organisation is of that kind ("others" counts those that are not)."""
-    counts = {
-        "innovations": Coalesce(Sum("n"), 0),
-        "published": Coalesce(Sum("n", filter=Q(status=Innovation.Status.APPROVED)), 0),
-        "organisations": Count("organisation", distinct=True),
-    }
-    if campaign.participant_kind:
-        counts["others"] = Count(
-            "organisation",
-            distinct=True,
-            filter=~Q(organisation__kind=campaign.participant_kind),
-        )
-    row = OrganisationCount.objects.filter(
-        campaign=campaign, status__in=Innovation.COUNTED, n__gt=0
-    ).aggregate(**counts)
-    return Tally(
-        innovations=row["innovations"],
-        organisations=row["organisations"],
-        all_of_named_kind=row.get("others", 0) == 0,
-        published=row["published"],
-        participant_noun=campaign.participant_noun,
-    )
+    return tally_from(campaign, next(iter(tally_rows(campaign)), None))
 
 
 def cached_tally(campaign):

@@ -1,12 +1,12 @@
 """Every page of a campaign's innovations, in the three URL namespaces templates use:
-`campaign:` (a campaign's public pages), `innovations:` (the form and its receipt) and
+`campaign:` (a campaign's public pages), `innovations:` (the forms: submission, response, question; their receipts and links) and
 `organisations:` (an organisation's page). config/urls.py includes each."""
 
 from django.urls import path
 
 from campaign import statutory
 
-from . import editions, public_views, sender_views, views
+from . import editions, public_views, response_views, sender_views, views
 
 campaign_patterns = [
     path("", public_views.home, name="home"),
@@ -55,6 +55,29 @@ submission_patterns = [
         sender_views.correction,
         name="manage_correction",
     ),
+    # The forms on a published innovation page, each on a page of its own, never cached.
+    path(
+        "campaigns/<slug:slug>/innovations/<int:pk>/respond/",
+        response_views.respond,
+        name="respond",
+    ),
+    path(
+        "campaigns/<slug:slug>/innovations/<int:pk>/respond/sent/",
+        response_views.respond_sent,
+        name="respond_sent",
+    ),
+    path(
+        "responses/confirm/<str:token>/",
+        response_views.confirm_response,
+        name="response_confirm",
+    ),
+    path("campaigns/<slug:slug>/innovations/<int:pk>/ask/", response_views.ask, name="ask"),
+    path(
+        "campaigns/<slug:slug>/innovations/<int:pk>/ask/sent/",
+        response_views.ask_sent,
+        name="ask_sent",
+    ),
+    path("questions/stop/<str:token>/", response_views.stop_questions, name="stop_questions"),
 ]
 
 organisation_patterns = [

@@ -88,7 +88,7 @@ def _repeat_of_earlier(request, campaign, receipt):
     return _see_other(_thanks_url(earlier))
 
 
-def _organisation_options():
+def organisation_options():
     """The form's <datalist> options, as HTML: only organisations the public may see (one
     approved innovation).
 
@@ -168,7 +168,7 @@ def _form_page(
         "errors": errors,
         "notice": notice,
         "heading": heading,
-        "organisation_options": "" if quiet else cached("organisations", _organisation_options),
+        "organisation_options": "" if quiet else cached("organisations", organisation_options),
         "tally": None if quiet else cached_tally(campaign),
         "innovation_template": _innovation_template(campaign),
         "max_innovations": MAX_INNOVATIONS,

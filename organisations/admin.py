@@ -13,6 +13,7 @@ from django.utils.http import urlencode
 
 from .matching import similar_owners
 from .models import ConfirmedName, Organisation, OrganisationAlias
+from .register_admin import RegisterImportAdmin  # noqa: F401 (registered on import)
 from .services import confirmed_name_accept, organisation_merge, organisation_save
 
 
@@ -74,11 +75,12 @@ class MergeForm(forms.Form):
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    list_display = ["name", "kind", "innovation_count", "website"]
-    list_filter = ["kind"]
+    list_display = ["name", "kind", "region", "register", "innovation_count", "website"]
+    list_filter = ["kind", "register", "region"]
     search_fields = ["name", "aliases__name"]
     inlines = [AliasInline, ConfirmedNameInline]
-    readonly_fields = ["slug"]
+    # The register's fields follow the imported file (Register imports), not hand edits.
+    readonly_fields = ["slug", "register", "register_import", "register_gone_at"]
     actions = ["merge_selected"]
 
     def get_queryset(self, request):

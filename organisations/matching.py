@@ -291,3 +291,30 @@ def similar_owners(labelled, *, score_cutoff=SIMILAR):
         if (a, b) not in best or score > best[a, b][2]:
             best[a, b] = (a, b, score, label_a, label_b)
     return sorted(best.values(), key=lambda row: -row[2])
+
+
+def closest_each(names, candidates, *, limit=3, score_cutoff=SIMILAR):
+    """`closest(name, candidates)` for each of `names`, preparing the candidates once.
+
+    For many names against the same candidates (a register of thousands of rows
+    against the organisations already known): {name: [(value, score), …]}, with only
+    the names that have a match.
+    """
+    labels = list(candidates)
+    if not labels:
+        return {}
+    index = _Index(labels)
+    found = {}
+    for name in names:
+        query = _keys(name)
+        if not query.exact:
+            continue
+        best = {}
+        for i in index.near(query, score_cutoff):
+            score = _score(query, index.keys[i])
+            value = candidates[labels[i]]
+            if score >= score_cutoff and score > best.get(value, -1):
+                best[value] = score
+        if best:
+            found[name] = sorted(best.items(), key=lambda item: -item[1])[:limit]
+    return found

@@ -1,5 +1,7 @@
-"""Organisations that send innovations, and the other spellings people use for them."""
+"""Organisations that send innovations, the other spellings people use for them, and the
+register of the sector they belong to (imported from the regulator's list)."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -13,6 +15,10 @@ from .matching import match_key, search_fold
 
 
 class OrganisationQuerySet(models.QuerySet):
+    def registered(self):
+        """The organisations in the current register (not those gone from it)."""
+        return self.filter(register=Organisation.Register.LISTED)
+
     def find_by_name(self, name):
         """The organisation called `name`, or known by it as an alias, or None."""
         key = match_key(name)
@@ -26,7 +32,39 @@ class OrganisationQuerySet(models.QuerySet):
         )
 
 
+class RegisterImport(models.Model):
+    """One import of the register: the whole register as it was in one file."""
+
+    file_name = models.CharField(max_length=255)
+    imported_at = models.DateTimeField(auto_now_add=True)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    rows = models.PositiveIntegerField(default=0)
+    added = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    gone = models.PositiveIntegerField(default=0)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-imported_at", "-pk"]
+        verbose_name = "register import"
+
+    def __str__(self):
+        return f"{self.file_name} ({self.rows} rows)"
+
+
 class Organisation(models.Model):
+    class Register(models.TextChoices):
+        NOT_LISTED = "not_listed", "Never in the register"
+        LISTED = "listed", "In the register"
+        GONE = "gone", "Gone from the register"
+
     class Kind(models.TextChoices):
         HOUSING_ASSOCIATION = "housing_association", "Housing association"
         LOCAL_AUTHORITY = "local_authority", "Local authority"
@@ -42,6 +80,30 @@ class Organisation(models.Model):
     # The name as search compares it (matching.search_fold): kept by save(), like match_key.
     search_name = models.CharField(max_length=400, editable=False, default="")
     created_at = models.DateTimeField(auto_now_add=True)
+    # From the register of the sector (see organisations/register.py): where it works
+    # and how many homes it has. Reach counts only the organisations LISTED now; one
+    # missing from a newer register is GONE, never deleted (it may have taken part).
+    region = models.CharField(max_length=100, blank=True)
+    homes = models.PositiveIntegerField("homes owned or managed", null=True, blank=True)
+    register = models.CharField(
+        "in the register",
+        max_length=16,
+        choices=Register,
+        default=Register.NOT_LISTED,
+        db_index=True,
+    )
+    register_import = models.ForeignKey(
+        RegisterImport,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="organisations",
+        editable=False,
+        help_text="The last register import that listed it.",
+    )
+    register_gone_at = models.DateTimeField(
+        "gone from the register at", null=True, blank=True, editable=False
+    )
 
     objects = OrganisationQuerySet.as_manager()
 
@@ -64,6 +126,10 @@ class Organisation(models.Model):
                     ]
                 ),
                 name="organisation_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(register__in=["not_listed", "listed", "gone"]),
+                name="organisation_register_valid",
             ),
         ]
 

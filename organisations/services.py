@@ -13,9 +13,9 @@ from simple_history.utils import bulk_update_with_history
 
 from core.caching import mark_changed
 
-from . import matching
+from . import matching, register
 from .matching import match_key
-from .models import ConfirmedName, Organisation, OrganisationAlias
+from .models import ConfirmedName, Organisation, OrganisationAlias, RegisterImport
 
 # The answer to "Did you mean…?" that means "none of those: add mine".
 NEW_ORGANISATION = "new"
@@ -39,13 +39,12 @@ def organisation_suggestions(name: str) -> list[Organisation]:
     return [found[pk] for pk in ids if pk in found]
 
 
-def organisation_resolve(*, name: str, choice: str = "") -> Organisation:
-    """The organisation someone means by `name`.
+def organisation_match(*, name: str, choice: str = "") -> Organisation | None:
+    """The known organisation someone means by `name`, or None for a new one.
 
-    An exact match (name or alias, ignoring case, spacing and punctuation) wins. A name
-    close to known ones raises OrganisationNotConfirmed unless `choice` answers the
-    "Did you mean…?" question: one of the suggested ids, or "new". A genuinely new
-    organisation is created with kind "other" for the organiser to correct in admin.
+    The form's rule, creating nothing: an exact match (name or alias) wins; a name close
+    to known ones raises OrganisationNotConfirmed unless `choice` answers "Did you
+    mean…?" with one of the suggested ids, or "new" (then None).
     """
     exact = Organisation.objects.find_by_name(name)
     if exact is not None:
@@ -59,6 +58,20 @@ def organisation_resolve(*, name: str, choice: str = "") -> Organisation:
             return chosen[0]
         if suggestions:
             raise OrganisationNotConfirmed(name, suggestions)
+    return None
+
+
+def organisation_resolve(*, name: str, choice: str = "") -> Organisation:
+    """The organisation someone means by `name`.
+
+    An exact match (name or alias, ignoring case, spacing and punctuation) wins. A name
+    close to known ones raises OrganisationNotConfirmed unless `choice` answers the
+    "Did you mean…?" question: one of the suggested ids, or "new". A genuinely new
+    organisation is created with kind "other" for the organiser to correct in admin.
+    """
+    known = organisation_match(name=name, choice=choice)
+    if known is not None:
+        return known
     organisation = Organisation(name=name, kind=Organisation.Kind.OTHER)
     # Uniqueness is the database's to enforce (see the IntegrityError below).
     organisation.full_clean(validate_unique=False, validate_constraints=False)
@@ -257,3 +270,39 @@ def confirmed_name_accept(*, confirmed: ConfirmedName) -> OrganisationAlias:
     alias.save()
     confirmed.delete()
     return alias
+
+
+@transaction.atomic
+def register_import(
+    *,
+    file,
+    file_name: str,
+    user=None,
+    confirmed: dict[int, str] | None = None,
+    note: str = "",
+    progress: register.Progress | None = None,
+) -> tuple[RegisterImport, register.Plan]:
+    """Import the register of the sector from a CSV file (bytes), all or nothing.
+
+    Raises register.RegisterError, listing the bad rows by line, before writing
+    anything. Returns the import's record and what was planned (with the near misses,
+    imported as new organisations unless `confirmed` says otherwise). Reach appears on
+    every campaign's page, so the public pages are marked changed.
+    """
+    plan = register.plan_register(file, confirmed=confirmed, progress=progress)
+    try:
+        with transaction.atomic():
+            record = register.apply_register(
+                plan, file_name=file_name, user=user, note=note, progress=progress
+            )
+    except IntegrityError:
+        # Someone added one of these organisations (a submission, another import) between
+        # reading and saving: nothing was saved; the same file works a moment later.
+        raise register.RegisterError(
+            [
+                "Line 1: the organisations changed while this file was being imported, so "
+                "nothing was imported. Import it again."
+            ]
+        ) from None
+    transaction.on_commit(mark_changed, robust=True)
+    return record, plan

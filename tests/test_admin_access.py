@@ -120,16 +120,23 @@ def test_moderator_group_has_exactly_the_permissions_needed():
         "innovations.change_alertpreference",
         "innovations.change_innovation",
         "innovations.change_rejectionreason",
+        "innovations.change_response",
         "innovations.view_alertpreference",
         "innovations.view_email",
         "innovations.view_innovation",
+        "innovations.view_question",
+        "innovations.view_registeredorganisation",
         "innovations.view_rejectionreason",
+        "innovations.view_response",
         "innovations.view_submission",
         "organisations.add_organisationalias",
+        # Issue 16: import the register.
+        "organisations.add_registerimport",
         "organisations.change_organisation",
         "organisations.change_organisationalias",
         "organisations.view_organisation",
         "organisations.view_organisationalias",
+        "organisations.view_registerimport",
     ]
 
 
@@ -151,10 +158,12 @@ def test_moderator_group_migration_is_idempotent():
 
     migration = import_module("innovations.migrations.0002_issue5_moderator_group")
     loop = import_module("innovations.migrations.0009_issue14_reasons_and_permissions")
+    issue16 = import_module("innovations.migrations.0013_issue16_moderator_permissions")
     before = set(Group.objects.get(name="Moderator").permissions.values_list("pk", flat=True))
     for _ in range(2):
         migration.create_moderator_group(apps, None)
         loop.grant_moderators(apps, None)
+        issue16.grant(apps, None)
     assert Group.objects.filter(name="Moderator").count() == 1
     after = set(Group.objects.get(name="Moderator").permissions.values_list("pk", flat=True))
     assert after == before

@@ -51,6 +51,26 @@ def rows(admin_user):
     )
     AlertPreference.objects.create(user=admin_user, frequency="hourly")
     send_email.enqueue(email.pk)
+    # Issue 16: a register import, a response and a question.
+    from django.utils import timezone
+
+    from innovations.models import Question, Response
+    from organisations.models import Organisation, RegisterImport
+
+    RegisterImport.objects.create(file_name="register.csv", rows=1)
+    other = Organisation.objects.create(name="Orbit Group")
+    Response.objects.create(
+        innovation=innovation,
+        kind="does_too",
+        organisation=other,
+        organisation_name=other.name,
+        name="Sam",
+        email="sam@example.org",
+        note="We run it too.",
+        note_status="pending",
+        consented_at=timezone.now(),
+    )
+    Question.objects.create(innovation=innovation, asker_key="0" * 64)
     return innovation
 
 

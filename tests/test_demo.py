@@ -2,9 +2,10 @@ import pytest
 from django.core.management import call_command
 
 from campaign.models import Campaign
-from innovations.models import Innovation, Submission
+from innovations.models import Innovation, Response, Submission
+from innovations.reach import campaign_reach, campaign_spread, reach_sentence
 from innovations.tally import campaign_tally
-from organisations.models import Organisation, OrganisationAlias
+from organisations.models import Organisation, OrganisationAlias, RegisterImport
 
 pytestmark = pytest.mark.django_db
 
@@ -12,7 +13,15 @@ pytestmark = pytest.mark.django_db
 def counts():
     return [
         m.objects.count()
-        for m in (Campaign, Organisation, OrganisationAlias, Submission, Innovation)
+        for m in (
+            Campaign,
+            Organisation,
+            OrganisationAlias,
+            Submission,
+            Innovation,
+            Response,
+            RegisterImport,
+        )
     ]
 
 
@@ -54,3 +63,23 @@ def test_every_demo_submission_records_its_consent_time():
     assert submissions.exists()
     assert not submissions.filter(consented_at__isnull=True).exists()
     assert all(s.consented_at == s.created_at for s in submissions)
+
+
+def test_the_demo_has_a_register_responses_and_a_spread():
+    call_command("load_demo")
+    campaign = Campaign.objects.get(slug="140in140-2014")
+    reach = campaign_reach(campaign)
+    assert reach_sentence(campaign, reach) == (
+        "17 of 40 housing associations in the register have taken part"
+    )
+    # Invented organisations are marked, as the demo's other inventions are.
+    registered = Organisation.objects.registered()
+    invented = registered.exclude(innovations__isnull=False).exclude(responses__isnull=False)
+    assert invented.exists() and all(org.name.endswith("(demo)") for org in invented)
+    assert "invented" in RegisterImport.objects.get().note
+    assert not registered.filter(name="Switchee").exists()  # a company, not a provider
+    spread = campaign_spread(campaign)
+    assert spread.innovations >= 5 and spread.organisations >= 5
+    assert Response.objects.filter(confirmed_at__isnull=True).exists()
+    assert Response.objects.filter(note_status="pending").exists()
+    assert Response.objects.filter(note_status="approved").exists()

@@ -68,6 +68,7 @@ def test_staff_get_the_pdf_with_page_numbers_continued_names_and_provisional(
         "Housing ideas week" in text[0] and "innovations published from 3 organisations" in text[0]
     )
     assert "Innovations by theme" in text[1] and "By kind of organisation" in text[1]
+    assert "No innovations picked up by other organisations yet" in text[1]  # the spread
     continued = [n for n, page in enumerate(text, start=1) if "Bromford (continued)" in page]
     assert continued and min(continued) > 3
     # Acorn, Bromford, Zebra: the public list's order, A to Z; pending ones left out.
@@ -155,3 +156,23 @@ def test_pictures_are_in_the_pdf(admin_client):
     )
     images = [image for page in pdf.pages for image in page.images]
     assert images and {image.image.width for image in images} == {960}  # the 960 px copy
+
+
+def test_the_pdf_summary_gives_the_spread(admin_client, open_campaign):
+    from innovations.models import Innovation, Response
+
+    innovation = Innovation.objects.get(title="Zebra Homes idea")
+    for n, name in enumerate(["Orbit Group", "Bolton at Home"]):
+        Response.objects.create(
+            innovation=innovation,
+            kind="does_too",
+            organisation=make_organisation(name=name),
+            organisation_name=name,
+            name="x",
+            email=f"x{n}@example.org",
+            consented_at=timezone.now(),
+            confirmed_at=timezone.now(),
+        )
+    text = pages(admin_client.get(f"/campaigns/{open_campaign.slug}/report.pdf").content)
+    summary = re.sub(r"\s+", " ", text[1])
+    assert "1 innovation picked up by 2 other organisations" in summary

@@ -65,7 +65,16 @@ def test_csv_has_a_bom_the_header_and_approved_rows_only(client, campaign):
     raw = body(response)
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert rows[0] == ["Organisation", "Title", "Description", "Theme", "Link", "Submitted"]
+    assert rows[0] == [
+        "Organisation",
+        "Title",
+        "Description",
+        "Theme",
+        "Link",
+        "Submitted",
+        "Also done at (organisations)",
+        "Want to try it (organisations)",
+    ]
     assert len(rows) == 3
     titles = [row[1] for row in rows[1:]]
     assert "Café ☕ for tenants" in titles
@@ -124,6 +133,8 @@ def test_json_matches_the_schema_in_the_readme(client, campaign, settings):
         "link",
         "submitted_at",
         "answers",
+        "also_done_at",
+        "want_to_try",
     }
     for item in data["innovations"]:
         assert set(item) == keys
