@@ -25,7 +25,6 @@ from django_tasks import task
 
 from campaign import sitesettings
 from core.jobs import permanent, retry_delay
-from core.links import absolute_url
 
 from .models import Email, Question
 
@@ -54,10 +53,6 @@ def organiser_contact(campaign=None) -> tuple[str, str]:
     """
     site = sitesettings.current()
     return site.organiser_name, site.organiser_email
-
-
-def absolute(path: str) -> str:
-    return absolute_url(path)
 
 
 def enqueue_on_commit(job, *args, run_after=None) -> None:

@@ -25,9 +25,10 @@ from django_tasks import task
 from django_tasks_db.models import DBTaskResult
 
 from campaign.models import Campaign
+from core.links import absolute_url
 from core.timewords import duration_words, when_words
 
-from .emails import absolute, enqueue_on_commit, queue_email
+from .emails import enqueue_on_commit, queue_email
 from .models import AlertPreference, Email, Innovation, Response, Submission
 from .receipts import quoted_title, receipt_allowed, receipt_refused_logged
 from .tally import campaign_tally
@@ -42,14 +43,14 @@ LONDON = ZoneInfo("Europe/London")
 
 
 def manage_url(submission: Submission, token: str) -> str:
-    return absolute(
+    return absolute_url(
         reverse("innovations:manage", kwargs={"slug": submission.campaign.slug, "token": token})
     )
 
 
 def moderation_queue_url(campaign: Campaign) -> str:
     query = urlencode({"campaign": campaign.pk, "status": Innovation.Status.PENDING})
-    return absolute(reverse("admin:innovations_innovation_changelist") + "?" + query)
+    return absolute_url(reverse("admin:innovations_innovation_changelist") + "?" + query)
 
 
 # --- To readers and the people who shared (issue 16) ----------------------------------
@@ -98,8 +99,8 @@ def question_queue(*, innovation: Innovation, asker_name: str, asker_email: str,
             "title": quoted_title(innovation.title),
             "asker_name": asker_name,
             "message": message,
-            "page_url": absolute(innovation.get_absolute_url()),
-            "stop_url": absolute(
+            "page_url": absolute_url(innovation.get_absolute_url()),
+            "stop_url": absolute_url(
                 reverse("innovations:stop_questions", kwargs={"token": stop_token(submission)})
             ),
         },
@@ -131,7 +132,7 @@ def receipt_queue(*, submission: Submission, innovations: list[Innovation], toke
             "titles": [quoted_title(innovation.title) for innovation in innovations],
             "count": len(innovations),
             "manage_url": manage_url(submission, token),
-            "thanks_url": absolute(
+            "thanks_url": absolute_url(
                 reverse(
                     "innovations:thanks",
                     kwargs={"slug": campaign.slug, "receipt": submission.receipt},
@@ -184,10 +185,10 @@ def tell_outcomes(submission_id: int) -> str:
                 context={
                     **common,
                     "innovations": [
-                        {"title": quoted_title(i.title), "url": absolute(i.get_absolute_url())}
+                        {"title": quoted_title(i.title), "url": absolute_url(i.get_absolute_url())}
                         for i in published
                     ],
-                    "list_url": absolute(
+                    "list_url": absolute_url(
                         reverse("campaign:innovations", kwargs={"slug": campaign.slug})
                     ),
                 },
@@ -249,7 +250,7 @@ def thank_submitters_at_close(campaign_id: int, closes_at: str) -> str:
     if timezone.now() < campaign.closes_at:
         return "not closed yet"
     tally = campaign_tally(campaign)
-    list_url = absolute(reverse("campaign:innovations", kwargs={"slug": campaign.slug}))
+    list_url = absolute_url(reverse("campaign:innovations", kwargs={"slug": campaign.slug}))
     sent = 0
     seen = set()
     submissions = (
@@ -492,7 +493,7 @@ def check_pace(campaign_id: int, closes_at: str) -> str:
                         "campaign": campaign,
                         "sentence": sentence,
                         "milestone": milestone,
-                        "campaign_url": absolute(campaign.get_absolute_url()),
+                        "campaign_url": absolute_url(campaign.get_absolute_url()),
                     },
                 )
         said = sentence

@@ -19,6 +19,7 @@ from simple_history.utils import bulk_update_with_history
 from campaign.models import Campaign, Edition
 from campaign.services import theme_for
 from core.caching import mark_changed
+from core.links import absolute_url
 from core.timewords import minutes_words, when_words
 from organisations.models import Organisation
 from organisations.services import (
@@ -411,8 +412,8 @@ def response_from_token(token: str) -> Response:
 
 
 def response_confirm_url(response: Response) -> str:
-    return settings.SITE_URL + reverse(
-        "innovations:response_confirm", kwargs={"token": response_token(response)}
+    return absolute_url(
+        reverse("innovations:response_confirm", kwargs={"token": response_token(response)})
     )
 
 

@@ -418,7 +418,7 @@ def thanks(request, slug, receipt):
         f"We just shared {count} innovation{'s' if count != 1 else ''} "
         f"from {submission.organisation.name} with {campaign.title}"
     )
-    share = {"text": text, "url": settings.SITE_URL + campaign.get_absolute_url()}
+    share = {"text": text, "url": absolute_url(campaign.get_absolute_url())}
     if campaign.hashtag:
         share["hashtags"] = campaign.hashtag
     token = request.COOKIES.get(MANAGE_COOKIE, "")
