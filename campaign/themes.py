@@ -22,6 +22,7 @@ def campaign_themes(campaign):
     return cached(
         f"themes:{campaign.pk}",
         lambda: list(Theme.objects.filter(campaign=campaign).order_by("order", "pk")),
+        kept_across_submissions=True,
     )
 
 
@@ -63,6 +64,7 @@ def public_questions(campaign):
         lambda: list(
             Question.objects.filter(campaign=campaign, public=True).order_by("order", "pk")
         ),
+        kept_across_submissions=True,
     )
 
 
@@ -71,4 +73,5 @@ def campaign_questions(campaign):
     return cached(
         f"questions:{campaign.pk}",
         lambda: list(Question.objects.filter(campaign=campaign).order_by("order", "pk")),
+        kept_across_submissions=True,
     )

@@ -1,6 +1,6 @@
 """Caching for the public pages, with Django's own tools. Read this first.
 
-Three pieces, all keyed on one number, the content version:
+Three pieces, all keyed on the content version:
 
 1. `mark_changed()`. Every service that changes what the public can see (a
    submission, a moderation, an organisation merge or rename, a campaign edit)
@@ -12,6 +12,12 @@ Three pieces, all keyed on one number, the content version:
 
 2. `cached(name, compute)`: an expensive fragment (a tally, the hourly counts, a
    page of the collated list), computed once per version (`cache.get_or_set`).
+   A fragment that shows only settings and what is published (the form's blank
+   fields, the themes, the organisations people may pick) passes
+   `kept_across_submissions=True`: it is keyed on a second version that every
+   change moves except a new submission (`mark_changed(new_submission=True)`),
+   whose innovations wait for moderation. In a deadline rush the form is then
+   rendered once, not once per submission.
 
 3. `public_page(...)`: a view decorator for pages that are the same for everyone.
    The rendered page is kept under the current version, the minute (pages show
@@ -46,6 +52,8 @@ from .http import reading
 logger = logging.getLogger(__name__)
 
 VERSION_KEY = "content-version"
+# Moved by every change but a new submission (see `cached`).
+PUBLISHED_VERSION_KEY = "published-version"
 TIMEOUT = 60
 PAUSE_SECONDS = 5
 # What a page's response says about itself that a cached copy must say again.
@@ -84,34 +92,39 @@ def _new_version():
     return time.time_ns()
 
 
-def current_version():
-    """The content version, or None when the cache cannot be used."""
-    value = cache_call("version", lambda: cache.get(VERSION_KEY))
+def current_version(key=VERSION_KEY):
+    """The content version (or the one `kept_across_submissions` reads), or None when the
+    cache cannot be used."""
+    value = cache_call("version", lambda: cache.get(key))
     if value is None:
-        value = _start_version()
+        value = _start_version(key)
     return value
 
 
-def _start_version():
+def _start_version(key=VERSION_KEY):
     def start():
-        cache.add(VERSION_KEY, _new_version(), timeout=None)
-        return cache.get(VERSION_KEY)
+        cache.add(key, _new_version(), timeout=None)
+        return cache.get(key)
 
     return cache_call("version", start)
 
 
-def mark_changed(*campaign_ids):
+def mark_changed(*campaign_ids, new_submission=False):
     """Make every cached fragment and page stale. Call it after the change commits.
 
-    `campaign_ids` name what changed, for the log only. Never raises: a change that
-    cannot be marked is logged and shows within `TIMEOUT` seconds anyway.
+    `campaign_ids` name what changed, for the log only. `new_submission=True` says the
+    change is only innovations received, waiting for moderation: fragments cached with
+    `kept_across_submissions` stay. Never raises: a change that cannot be marked is
+    logged and shows within `TIMEOUT` seconds anyway.
     """
+    keys = (VERSION_KEY,) if new_submission else (VERSION_KEY, PUBLISHED_VERSION_KEY)
 
     def move():
-        try:
-            cache.incr(VERSION_KEY)
-        except ValueError:  # no version yet (or evicted): start a new one
-            cache.set(VERSION_KEY, _new_version(), timeout=None)
+        for key in keys:
+            try:
+                cache.incr(key)
+            except ValueError:  # no version yet (or evicted): start a new one
+                cache.set(key, _new_version(), timeout=None)
         return True
 
     if cache_call("invalidation", move) is None:
@@ -122,12 +135,17 @@ def mark_changed(*campaign_ids):
         )
 
 
-def cached(name, compute):
-    """`compute()`, kept until the next change (or `TIMEOUT`); computed afresh without a cache."""
-    version = current_version()
+def cached(name, compute, *, kept_across_submissions=False):
+    """`compute()`, kept until the next change (or `TIMEOUT`); computed afresh without a cache.
+
+    `kept_across_submissions=True`: `compute()` reads only settings and what is published,
+    so a new submission leaves it as it was (see the module's docstring).
+    """
+    version_key = PUBLISHED_VERSION_KEY if kept_across_submissions else VERSION_KEY
+    version = current_version(version_key)
     if version is None:
         return compute()
-    key = f"fragment:{settings.RELEASE}:{version}:{name}"
+    key = f"fragment:{settings.RELEASE}:{version_key}:{version}:{name}"
     value = cache_call("get", lambda: cache.get(key, _MISSING), _MISSING)
     if value is _MISSING:
         value = compute()

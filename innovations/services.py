@@ -98,7 +98,8 @@ def submission_create(
     submission.full_clean(exclude=["campaign", "organisation"], validate_unique=False)
     submission.save()
     saved = _innovations_create(submission, innovations, at=submission.created_at)
-    transaction.on_commit(lambda: mark_changed(campaign.pk), robust=True)
+    # Every innovation is pending: nothing published, no setting changed.
+    transaction.on_commit(lambda: mark_changed(campaign.pk, new_submission=True), robust=True)
     # Stored in this transaction, sent by jobs once it commits: no email inside a request.
     notifications.receipt_queue(submission=submission, innovations=saved, token=token)
     notifications.new_submission_alert_schedule(submission=submission, innovations=saved)

@@ -10,7 +10,7 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -114,9 +114,9 @@ def _innovation_template(campaign):
             {"form": form.empty_form, "number": "__number__"},
         )
 
-    return _WhenShown(
-        render if campaign is None else lambda: cached(f"innovation-template:{campaign.pk}", render)
-    )
+    if campaign is None:
+        return render()
+    return cached(f"innovation-template:{campaign.pk}", render, kept_across_submissions=True)
 
 
 class _WhenShown:
@@ -143,15 +143,18 @@ def _form_page(
     slug=None,
     validated=True,
     heading="Share an innovation",
+    blank=False,
 ):
     """The form, with what was typed when bound.
 
     `campaign` is None when it could not be read (a database outage during a POST):
     the page then needs only the `slug` from the URL. `validated=False` shows what was
-    typed without judging it (validation may need the database).
+    typed without judging it (validation may need the database). `blank=True`: the
+    forms are new and empty, so their fields are the same for everyone and rendered
+    once per campaign (the CSRF and one-time tokens are outside them, in the page).
     """
     errors = error_summary(submitter, formset) if submitter.is_bound and validated else []
-    if not formset.forms:
+    if not blank and not formset.forms:
         # Broken or zero form counts: show their words (or a blank form) to carry on with.
         formset = InnovationFormSet(
             prefix=FORMSET_PREFIX,
@@ -160,6 +163,29 @@ def _form_page(
         )
     # After a database error, ask the database nothing more: the page must still show.
     quiet = bool(notice) or campaign is None
+
+    def render_fields():
+        options = ""
+        if not quiet:
+            options = cached("organisations", organisation_options, kept_across_submissions=True)
+        return render_to_string(
+            "innovations/includes/submission_fields.html",
+            {
+                "form": submitter,
+                "formset": formset,
+                "organisation_options": options,
+                "innovation_template": _innovation_template(campaign),
+                "max_innovations": MAX_INNOVATIONS,
+                "can_add": formset.total_form_count() < MAX_INNOVATIONS,
+            },
+        )
+
+    if blank and not quiet:
+        fields = _WhenShown(
+            lambda: cached(f"blank-form:{campaign.pk}", render_fields, kept_across_submissions=True)
+        )
+    else:
+        fields = _WhenShown(render_fields)
     context = {
         "campaign": campaign,
         "slug": campaign.slug if campaign is not None else slug,
@@ -168,13 +194,27 @@ def _form_page(
         "errors": errors,
         "notice": notice,
         "heading": heading,
-        "organisation_options": "" if quiet else cached("organisations", organisation_options),
         "tally": None if quiet else cached_tally(campaign),
-        "innovation_template": _innovation_template(campaign),
-        "max_innovations": MAX_INNOVATIONS,
-        "can_add": formset.total_form_count() < MAX_INNOVATIONS,
+        "form_fields": fields,
     }
     return render(request, "innovations/submit.html", context, status=status)
+
+
+def _campaign_for_form(slug):
+    """The campaign whose form is asked for (404 if none), kept until its settings change:
+    in a deadline rush most requests are for the form. Read from the database, it is
+    also remembered for a database outage (`_remember`)."""
+
+    def read():
+        campaign = Campaign.objects.with_themes().filter(slug=slug).first()
+        if campaign is not None:
+            _remember(campaign)
+        return campaign
+
+    campaign = cached(f"form-campaign:{slug}", read, kept_across_submissions=True)
+    if campaign is None:
+        raise Http404("No such campaign")
+    return campaign
 
 
 def _remembered_campaign(slug):
@@ -252,12 +292,15 @@ def submit(request, slug):
     POST: the deadline is decided here, on arrival; then the honeypot, validation,
     the one-time token, the rate limit, and one transaction for the whole batch.
     """
-    try:
-        campaign = get_object_or_404(Campaign.objects.with_themes(), slug=slug)
-    except DatabaseError as error:
-        if request.method != "POST":
-            raise  # the 503 page: there is nothing typed to keep
-        return _outage_page(request, slug, error)
+    if request.method != "POST":
+        campaign = _campaign_for_form(slug)
+    else:
+        try:
+            # From the database: the deadline a POST is held to is never a cached copy's.
+            # (Its themes come from the cache: campaign.themes.campaign_themes.)
+            campaign = get_object_or_404(Campaign, slug=slug)
+        except DatabaseError as error:
+            return _outage_page(request, slug, error)
     arrived = timezone.now()
     if not campaign.is_open(arrived):
         if request.method == "POST":
@@ -265,12 +308,12 @@ def submit(request, slug):
             return _closed_page(request, campaign, status=403, typed=request.POST)
         return _closed_page(request, campaign)
     if request.method != "POST":
-        _remember(campaign)
         return _form_page(
             request,
             campaign,
             SubmitterForm(campaign=campaign),
             InnovationFormSet(prefix=FORMSET_PREFIX, form_kwargs={"campaign": campaign}),
+            blank=True,
         )
     if "add_another" in request.POST:
         return _add_another(request, campaign)
