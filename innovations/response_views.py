@@ -80,7 +80,9 @@ def _respond_page(request, innovation, form, *, status=200):
         "campaign": innovation.campaign,
         "form": form,
         "errors": simple_error_summary(form, "response-form") if form.is_bound else [],
-        "organisation_options": cached("organisations", organisation_options, kept_across_submissions=True),
+        "organisation_options": cached(
+            "organisations", organisation_options, kept_across_submissions=True
+        ),
     }
     return render(request, "innovations/respond.html", context, status=status)
 
