@@ -11,47 +11,43 @@ as a browser would. A 303 answer is a saved submission; anything else a failure.
 import http.client
 import itertools
 import queue
+import re
 import statistics
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
+from html import unescape
 from urllib.parse import urlencode
 
 TITLE_MARKER = "Resident-led repairs pilot "
 THEMES = ["digital_inclusion", "skills_employment", "customer_insight", "health_wellbeing"]
 
 
-class FormInputs(HTMLParser):
-    """The hidden inputs of the page's POST forms, by name."""
+# The driver shares the 2 cores with what it measures, so it reads the form with three
+# regular expressions, not html.parser: on the form at 100,000 innovations (a list of
+# 1,500 organisations) the parser took ~8 ms of CPU a submission, 0.17 of a core at 20
+# a second. Django writes every attribute in double quotes and escapes `>` inside them.
+FORM = re.compile(r"<form\b([^>]*)>(.*?)</form>", re.IGNORECASE | re.DOTALL)
+INPUT = re.compile(r"<input\b([^>]*)>", re.IGNORECASE)
+ATTRIBUTE = re.compile(r'([A-Za-z_:][-A-Za-z0-9_:.]*)\s*=\s*"([^"]*)"')
 
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.hidden = {}
-        self._in_post_form = False
 
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form":
-            self._in_post_form = (attrs.get("method") or "get").lower() == "post"
-        elif (
-            tag == "input"
-            and self._in_post_form
-            and (attrs.get("type") or "").lower() == "hidden"
-            and attrs.get("name")
-        ):
-            self.hidden[attrs["name"]] = attrs.get("value") or ""
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self._in_post_form = False
+def _attributes(text):
+    return {name.lower(): unescape(value) for name, value in ATTRIBUTE.findall(text)}
 
 
 def hidden_inputs(html):
-    parser = FormInputs()
-    parser.feed(html)
-    return parser.hidden
+    """The hidden inputs of the page's POST forms, by name."""
+    hidden = {}
+    for form, body in FORM.findall(html):
+        if _attributes(form).get("method", "get").lower() != "post":
+            continue
+        for tag in INPUT.findall(body):
+            attributes = _attributes(tag)
+            if attributes.get("type", "").lower() == "hidden" and attributes.get("name"):
+                hidden[attributes["name"]] = attributes.get("value", "")
+    return hidden
 
 
 def cookies_from(response, jar):
