@@ -139,17 +139,33 @@ def cached(name, compute, *, kept_across_submissions=False):
     """`compute()`, kept until the next change (or `TIMEOUT`); computed afresh without a cache.
 
     `kept_across_submissions=True`: `compute()` reads only settings and what is published,
-    so a new submission leaves it as it was (see the module's docstring).
+    so a new submission leaves it as it was (see the module's docstring). The value is
+    kept with the version it was computed under, so one round trip reads both.
     """
     version_key = PUBLISHED_VERSION_KEY if kept_across_submissions else VERSION_KEY
-    version = current_version(version_key)
-    if version is None:
+    key = f"fragment:{settings.RELEASE}:{version_key}:{name}"
+    found = cache_call("get", lambda: cache.get_many([version_key, key]))
+    if found is None:  # no cache
         return compute()
-    key = f"fragment:{settings.RELEASE}:{version_key}:{version}:{name}"
+    version = found.get(version_key) or _start_version(version_key)
+    entry = found.get(key)
+    if version is not None and entry is not None and entry[0] == version:
+        return entry[1]
+    value = compute()
+    if version is not None:
+        cache_call("set", lambda: cache.set(key, (version, value), TIMEOUT))
+    return value
+
+
+def recent(name, compute, seconds=1):
+    """`compute()`, kept for `seconds` whatever changes meanwhile: a figure on a page that is
+    never cached whole (the form's tally) is then as fresh as a public page behind nginx
+    (`PUBLIC_CACHE_SECONDS`), and costs one query a second in a rush, not one a submission."""
+    key = f"recent:{settings.RELEASE}:{name}"
     value = cache_call("get", lambda: cache.get(key, _MISSING), _MISSING)
     if value is _MISSING:
         value = compute()
-        cache_call("set", lambda: cache.set(key, value, TIMEOUT))
+        cache_call("set", lambda: cache.set(key, value, seconds))
     return value
 
 

@@ -38,7 +38,7 @@ from .forms import (
 from .models import Innovation, Submission, manage_token_hash, public_organisations
 from .ratelimit import innovations_reserve
 from .services import CampaignClosed, submission_create
-from .tally import cached_tally
+from .tally import cached_tally, recent_tally
 
 logger = logging.getLogger("innovations.submissions")
 # How long the form's copy of a campaign is kept for a database outage (seconds).
@@ -194,7 +194,7 @@ def _form_page(
         "errors": errors,
         "notice": notice,
         "heading": heading,
-        "tally": None if quiet else cached_tally(campaign),
+        "tally": None if quiet else recent_tally(campaign),
         "form_fields": fields,
     }
     return render(request, "innovations/submit.html", context, status=status)
@@ -331,15 +331,17 @@ def submit(request, slug):
         _refused(request, campaign, "invalid", fields=",".join(fields))
         return _form_page(request, campaign, submitter, formset, status=400)
 
+    # A form sent twice (a double click, a retry) is caught by the receipt's unique
+    # constraint when it is saved (the IntegrityError below): no query before.
     receipt = submitter.receipt
-    if (repeat := _repeat_of_earlier(request, campaign, receipt)) is not None:
-        return repeat
     data = submitter.cleaned_data
     rows = [form.submission_fields() for form in formset.filled_forms()]
     reservation = innovations_reserve(
         address=client_ip(request), email=data["email"], count_=len(rows)
     )
     if not reservation.allowed:
+        if (repeat := _repeat_of_earlier(request, campaign, receipt)) is not None:
+            return repeat  # the form that took the last place, sent again
         _refused(request, campaign, "rate-limited", innovations=len(rows))
         return _too_many_page(request, campaign, submitter, formset, reservation.retry_after)
 

@@ -24,11 +24,10 @@ class OrganisationQuerySet(models.QuerySet):
         key = match_key(name)
         if not key:
             return None
+        # Two indexed lookups: one query with OR across the join scanned every organisation.
         return (
-            self.filter(Q(match_key=key) | Q(aliases__match_key=key))
-            .order_by("pk")
-            .distinct()
-            .first()
+            self.filter(match_key=key).order_by("pk").first()
+            or self.filter(aliases__match_key=key).order_by("pk").first()
         )
 
 
