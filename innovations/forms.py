@@ -298,6 +298,11 @@ class InnovationForm(forms.ModelForm):
     def clean_theme(self):
         return self.themes[self.cleaned_data["theme"]]
 
+    def _get_validation_exclusions(self):
+        # The theme field offers only the campaign's own themes (cached): the model's
+        # check that the chosen one exists would ask the database again, per innovation.
+        return {*super()._get_validation_exclusions(), "theme"}
+
     def clean_image(self):
         uploaded = self.cleaned_data.get("image")
         if not uploaded:
