@@ -2,9 +2,10 @@
 
 `python -m bench.probe SLUG` prints JSON: an approved innovation's id, the
 busiest organisation's slug, some organisation names for the submission driver,
-and for every public page its status and SQL queries on a cold cache, after
-`mark_changed` (what a new submission does) and on a repeat (a cache hit), and
-what building it after a change costs: milliseconds (median of a few) and bytes.
+and for every public page its status and SQL queries on an empty cache, after a new
+submission (`mark_changed(new_submission=True)`), after any other change (a
+moderation, an edit: `mark_changed()`) and on a repeat (a cache hit), and what
+building it after a new submission costs: milliseconds (median of a few) and bytes.
 """
 
 import json
@@ -74,7 +75,7 @@ def main(slug):
         """(median milliseconds, bytes) of the page built again after a change."""
         times = []
         for _ in range(repeats):
-            mark_changed(campaign.pk)
+            mark_changed(campaign.pk, new_submission=True)
             started = time.perf_counter()
             response = client.get(path, HTTP_HOST=HOST)
             body = b"".join(response.streaming_content) if response.streaming else response.content
@@ -88,14 +89,17 @@ def main(slug):
     for label, path in paths:
         cache.delete_pattern("*")  # this bench's keys only (its KEY_PREFIX), not FLUSHDB
         status, cold = get(path)
-        mark_changed(campaign.pk)
+        mark_changed(campaign.pk, new_submission=True)
         _, changed = get(path)
+        mark_changed(campaign.pk)
+        _, other = get(path)
         _, hit = get(path)
         rebuild_ms, size = rebuilt(path)
         queries[label] = {
             "status": status,
             "cold": cold,
             "changed": changed,
+            "other": other,
             "hit": hit,
             "rebuild_ms": rebuild_ms,
             "bytes": size,

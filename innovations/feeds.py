@@ -2,11 +2,10 @@
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
-from campaign.models import Campaign
+from campaign.reading import campaign_or_404
 from core.links import absolute_url
 from core.text import printable
 
@@ -19,7 +18,7 @@ class CampaignFeed(Feed):
     feed_type = Atom1Feed
 
     def get_object(self, request, slug):
-        return get_object_or_404(Campaign, slug=slug)
+        return campaign_or_404(slug)
 
     # Every text from the database goes through core.text.printable: a control character
     # in a row saved before the validators refused them would make the XML unreadable

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from campaign.models import Campaign
+from campaign.reading import campaign_or_404
 from campaign.themes import public_questions
 from core.caching import cached, public_page
 from core.http import reading
@@ -96,7 +97,7 @@ def _snippets(campaign):
 
 @public_page("home")
 def campaign_detail(request, slug):
-    campaign = get_object_or_404(Campaign, slug=slug)
+    campaign = campaign_or_404(slug)
     now = timezone.now()
     # The tally, reach and spread in one query on a miss (4 in all with the campaign,
     # the hourly counts and the latest innovations).
@@ -137,7 +138,7 @@ def campaign_detail(request, slug):
 
 @public_page("list", params=("theme", "q", "page"))
 def innovation_list(request, slug):
-    campaign = get_object_or_404(Campaign.objects.with_themes(), slug=slug)
+    campaign = campaign_or_404(slug)
     form = collated.ListFilterForm(request.GET, campaign=campaign)
     theme, words = form.filters()
     page = collated.collated_page(campaign, theme=theme, words=words, page=request.GET.get("page"))
@@ -197,7 +198,7 @@ def feed(request, slug):
 
 
 def _export(request, slug, export):
-    campaign = get_object_or_404(Campaign.objects.with_themes(), slug=slug)
+    campaign = campaign_or_404(slug)
     theme, words = collated.ListFilterForm(request.GET, campaign=campaign).filters()
     return export(request, campaign, theme=theme, words=words)
 
@@ -214,7 +215,7 @@ def export_json(request, slug):
 
 @public_page("chart", params=("size",))
 def chart(request, slug):
-    campaign = get_object_or_404(Campaign, slug=slug)
+    campaign = campaign_or_404(slug)
     now = timezone.now()
     counts = charts.cached_hourly_counts(campaign)
     context = {
@@ -234,7 +235,7 @@ def chart(request, slug):
 @allow_framing
 @public_page("badge")
 def badge(request, slug):
-    campaign = get_object_or_404(Campaign, slug=slug)
+    campaign = campaign_or_404(slug)
     context = badges.badge_context(campaign, cached_tally(campaign))
     return render(request, "campaign/badge.svg", context, content_type="image/svg+xml")
 
@@ -242,7 +243,7 @@ def badge(request, slug):
 @allow_framing
 @public_page("embed")
 def embed(request, slug):
-    campaign = get_object_or_404(Campaign, slug=slug)
+    campaign = campaign_or_404(slug)
     now = timezone.now()
     tally = cached_tally(campaign)
     context = {

@@ -10,7 +10,7 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError
-from django.http import Http404, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -19,6 +19,7 @@ from django.utils.html import format_html_join
 from django.views.decorators.cache import never_cache
 
 from campaign.models import Campaign
+from campaign.reading import campaign_or_404
 from core.caching import cache_call, cached
 from core.clientip import client_ip
 from core.http import form_page, reading
@@ -200,23 +201,6 @@ def _form_page(
     return render(request, "innovations/submit.html", context, status=status)
 
 
-def _campaign_for_form(slug):
-    """The campaign whose form is asked for (404 if none), kept until its settings change:
-    in a deadline rush most requests are for the form. Read from the database, it is
-    also remembered for a database outage (`_remember`)."""
-
-    def read():
-        campaign = Campaign.objects.with_themes().filter(slug=slug).first()
-        if campaign is not None:
-            _remember(campaign)
-        return campaign
-
-    campaign = cached(f"form-campaign:{slug}", read, kept_across_submissions=True)
-    if campaign is None:
-        raise Http404("No such campaign")
-    return campaign
-
-
 def _remembered_campaign(slug):
     """The copy of the campaign kept by the form's last GET, or None (see _remember)."""
     return cache_call("get", lambda: cache.get(f"submit-campaign:{settings.RELEASE}:{slug}"))
@@ -293,7 +277,8 @@ def submit(request, slug):
     the one-time token, the rate limit, and one transaction for the whole batch.
     """
     if request.method != "POST":
-        campaign = _campaign_for_form(slug)
+        # Kept until its settings change; remembered for a database outage (_remember).
+        campaign = campaign_or_404(slug, when_read=_remember)
     else:
         try:
             # From the database: the deadline a POST is held to is never a cached copy's.

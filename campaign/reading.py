@@ -1,0 +1,32 @@
+"""A campaign as its public pages and its form read it: from the cache.
+
+The campaign's own row changes only when an organiser edits it (`campaign.services`,
+which calls `mark_changed`), never when someone submits. So it is kept under the
+version a new submission does not move (`kept_across_submissions`): a page rebuilt
+after a submission, and the form in a deadline rush, do not ask for it again. A POST
+that must be held to the deadline reads the row itself.
+"""
+
+from django.http import Http404
+
+from core.caching import cached
+
+from .models import Campaign
+
+
+def campaign_or_404(slug, *, when_read=None):
+    """The campaign at `slug`, with its themes (`with_themes`), or Http404.
+
+    `when_read(campaign)` is called when it came from the database, not the cache.
+    """
+
+    def read():
+        campaign = Campaign.objects.with_themes().filter(slug=slug).first()
+        if campaign is not None and when_read is not None:
+            when_read(campaign)
+        return campaign
+
+    campaign = cached(f"campaign:{slug}", read, kept_across_submissions=True)
+    if campaign is None:
+        raise Http404("No such campaign")
+    return campaign
