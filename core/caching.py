@@ -17,7 +17,8 @@ Three pieces, all keyed on the content version:
    `kept_across_submissions=True`: it is keyed on a second version that every
    change moves except a new submission (`mark_changed(new_submission=True)`),
    whose innovations wait for moderation. In a deadline rush the form is then
-   rendered once, not once per submission.
+   rendered once, not once per submission. `recent(name, compute)` keeps a figure
+   for a second whatever changes (the form's tally: the form is never cached whole).
 
 3. `public_page(...)`: a view decorator for pages that are the same for everyone.
    The rendered page is kept under the current version, the minute (pages show
