@@ -1,9 +1,9 @@
 """Every email the site sends: stored as an `Email` row, then sent by a background job.
 
 No email is sent inside a request. A service that has something to say calls
-`queue_email` inside its own transaction: the row commits with what it is about (so
-it is never lost), and the job `send_email` is enqueued when that transaction
-commits. The job is retried with backoff while the mail server is down (the first
+`queue_email` inside its own transaction: the row, and the job `send_email` that sends
+it (a django-tasks-db row), commit with what they are about, so neither is ever lost
+nor sent for something that was not saved. The job is retried with backoff while the mail server is down (the first
 retry after 20 seconds) and marked failed, with the error, after
 `EMAIL_MAX_ATTEMPTS` tries; staff see every email and its state in admin.
 
@@ -45,26 +45,27 @@ class EmailFailed(Exception):
     """The email will not be tried again (see its row in admin)."""
 
 
-def organiser_contact(campaign=None) -> tuple[str, str]:
+def organiser_contact(campaign=None, *, site=None) -> tuple[str, str]:
     """(name, email) of the organiser people reply to. The one place that decides it.
 
     The organiser's name and email from the site-settings record (admin → Site
-    settings); the email is empty until one is set (then emails carry no Reply-To).
+    settings, or `site` when the caller has it already); the email is empty until one
+    is set (then emails carry no Reply-To).
     """
-    site = sitesettings.current()
+    site = site or sitesettings.current()
     return site.organiser_name, site.organiser_email
 
 
-def enqueue_on_commit(job, *args, run_after=None) -> None:
-    """Enqueue `job` once the current transaction commits (at once outside one).
+def enqueue_job(job, *args, run_after=None) -> None:
+    """Enqueue `job` in the current transaction (or at once outside one).
 
-    `robust`: a failure to enqueue is logged and never undoes or breaks what was saved.
+    django-tasks-db keeps a job as a row of this same database, so a job enqueued in the
+    caller's transaction exists if and only if what it works on was saved: the worker
+    sees it once the transaction commits, and a rollback takes it back. (Enqueued on
+    commit instead, a crash between the commit and the enqueue would leave an email
+    stored with no job to send it; and each job cost a commit of its own.)
     """
-
-    def enqueue():
-        (job.using(run_after=run_after) if run_after else job).enqueue(*args)
-
-    transaction.on_commit(enqueue, robust=True)
+    (job.using(run_after=run_after) if run_after else job).enqueue(*args)
 
 
 def queue_email(
@@ -88,9 +89,10 @@ def queue_email(
     """
     if once_key and Email.objects.filter(once_key=once_key).exists():
         return None
-    name, organiser_email = organiser_contact(campaign)
+    site = sitesettings.current()
+    name, organiser_email = organiser_contact(campaign, site=site)
     context = {
-        "site_name": sitesettings.current().site_name,
+        "site_name": site.site_name,
         "site_url": settings.SITE_URL,
         "organiser_name": name,
         "organiser_email": organiser_email,
@@ -100,7 +102,8 @@ def queue_email(
     html = render_to_string(f"emails/{template}.html", {**context, "subject": subject.strip()})
     if not reply_to and reply_to_organiser and organiser_email:
         reply_to = f'"{name}" <{organiser_email}>' if name else organiser_email
-    # Inside the caller's transaction (a submission): no savepoint, two round trips fewer.
+    # The email and its job together; inside the caller's transaction (a submission) with
+    # no savepoint of their own, two round trips fewer.
     with transaction.atomic(savepoint=False):
         email = Email.objects.create(
             kind=kind,
@@ -113,7 +116,7 @@ def queue_email(
             body_html=html,
             once_key=once_key,
         )
-    enqueue_on_commit(send_email, email.pk)
+        enqueue_job(send_email, email.pk)
     return email
 
 
@@ -207,5 +210,5 @@ def email_send_again(*, emails) -> int:
             status=Email.Status.QUEUED, attempts=0, next_attempt_at=None
         )
         for pk in ids:
-            enqueue_on_commit(send_email, pk)
+            enqueue_job(send_email, pk)
     return len(ids)

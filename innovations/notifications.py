@@ -28,7 +28,7 @@ from campaign.models import Campaign
 from core.links import absolute_url
 from core.timewords import duration_words, when_words
 
-from .emails import enqueue_on_commit, queue_email
+from .emails import enqueue_job, queue_email
 from .models import AlertPreference, Email, Innovation, Response, Submission
 from .receipts import quoted_title, receipt_allowed, receipt_refused_logged
 from .tally import campaign_tally
@@ -148,7 +148,7 @@ def outcomes_schedule(*, submission_ids) -> None:
     """Tell each submission's sender of its new outcomes, a few seconds after this commits."""
     run_after = timezone.now() + OUTCOME_DELAY
     for submission_id in sorted(set(submission_ids)):
-        enqueue_on_commit(tell_outcomes, submission_id, run_after=run_after)
+        enqueue_job(tell_outcomes, submission_id, run_after=run_after)
 
 
 @task()
@@ -222,13 +222,13 @@ def closing_schedule(campaign: Campaign) -> None:
     """Make sure the close of `campaign` has its thank-you job (and pace checks) waiting."""
     closes_at = campaign.closes_at
     if not _waiting(thank_submitters_at_close, campaign.pk, closes_at.isoformat()):
-        enqueue_on_commit(
+        enqueue_job(
             thank_submitters_at_close, campaign.pk, closes_at.isoformat(), run_after=closes_at
         )
     halfway = campaign.opens_at + campaign.length / 2
     first_check = max(halfway, timezone.now())
     if first_check < closes_at and not _waiting(check_pace, campaign.pk, closes_at.isoformat()):
-        enqueue_on_commit(check_pace, campaign.pk, closes_at.isoformat(), run_after=first_check)
+        enqueue_job(check_pace, campaign.pk, closes_at.isoformat(), run_after=first_check)
 
 
 def _waiting(job, *args) -> bool:
@@ -309,9 +309,7 @@ def organisers_choosing(frequency: str):
 
 def new_submission_alert_schedule(*, submission: Submission, innovations) -> None:
     """Tell the organisers who chose "each new submission" about these innovations."""
-    enqueue_on_commit(
-        alert_new_submission, submission.pk, [innovation.pk for innovation in innovations]
-    )
+    enqueue_job(alert_new_submission, submission.pk, [innovation.pk for innovation in innovations])
 
 
 def _waiting_summary(campaign: Campaign) -> dict:
@@ -376,7 +374,7 @@ def _digests_schedule() -> None:
             continue
         at = next_digest_at(frequency, now)
         if not _waiting(send_digest, frequency, at.isoformat()):
-            enqueue_on_commit(send_digest, frequency, at.isoformat(), run_after=at)
+            enqueue_job(send_digest, frequency, at.isoformat(), run_after=at)
 
 
 @task()
@@ -502,5 +500,5 @@ def check_pace(campaign_id: int, closes_at: str) -> str:
     if now < quarter_left < following:
         following = quarter_left
     if following < campaign.closes_at:
-        enqueue_on_commit(check_pace, campaign.pk, closes_at, run_after=following)
+        enqueue_job(check_pace, campaign.pk, closes_at, run_after=following)
     return said or "on pace"
