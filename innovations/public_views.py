@@ -3,6 +3,7 @@ collated, charts, badges, exports and feeds; caching is `core.caching.public_pag
 
 from django.conf import settings
 from django.core.paginator import Paginator
+from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Lower, Substr
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -260,16 +261,29 @@ def embed(request, slug):
 @public_page("organisation", params=("page",))
 def organisation_detail(request, slug):
     """An organisation's published innovations across every campaign, newest campaign first."""
-    organisation = get_object_or_404(public_organisations(), slug=slug)
+    published = Innovation.objects.public().order_by()
+    organisation = get_object_or_404(
+        # How many it published, in the same query: the pages need the count.
+        public_organisations().annotate(
+            published=Subquery(
+                published.filter(organisation=OuterRef("pk"))
+                .values("organisation")
+                .annotate(n=Count("pk"))
+                .values("n")
+            )
+        ),
+        slug=slug,
+    )
     innovations = (
-        Innovation.objects.public()
-        .filter(organisation=organisation)
+        published.filter(organisation=organisation)
         .select_related("campaign", "theme")
         .annotate(summary=Substr("description", 1, 240))
         .defer("description")
         .order_by("-campaign__opens_at", "campaign_id", Lower("title"), "pk")
     )
-    page_obj = Paginator(innovations, ORGANISATION_PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = Paginator(innovations, ORGANISATION_PAGE_SIZE)
+    paginator.count = organisation.published or 0  # instead of a COUNT query of its own
+    page_obj = paginator.get_page(request.GET.get("page"))
     canonical = organisation.get_absolute_url()
     if page_obj.number > 1:
         canonical += f"?page={page_obj.number}"

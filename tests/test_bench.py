@@ -326,20 +326,22 @@ def test_report_says_not_met_for_the_one_target_missed(size, target):
     assert len(missed) == 1 and missed[0].startswith(target)
 
 
-def test_a_miss_is_judged_after_changes_and_the_empty_cache_count_is_shown():
+@pytest.mark.parametrize("when", ["cold", "changed", "other"])
+def test_a_miss_over_four_queries_is_not_met_whenever_it_happens(when):
     size = _size(100)
-    size.queries["campaign home"].update(cold=5, changed=3, other=4)
+    size.queries["campaign home"].update(cold=4, changed=3, other=4)
     verdicts = {t: (m, ok) for t, m, ok in report.targets([size, _size(100_000)])}
     measured, ok = next(v for t, v in verdicts.items() if "a miss" in t)
-    assert ok and measured == "worst: 4 (with an empty cache: 5)"
+    assert ok
+    assert measured == "worst: 4 (empty cache 4, after a submission 4, after another change 4)"
 
-    size.queries["badge"]["other"] = 5
+    size.queries["badge"][when] = 5
     verdicts = {t: ok for t, _m, ok in report.targets([size, _size(100_000)])}
     assert [t for t, ok in verdicts.items() if not ok] == [
         next(t for t in verdicts if "a miss" in t)
     ]
     text = report.markdown([size, _size(100_000)], {}, _plan(), seconds=1)
-    assert "| campaign home | 5 | 3 | 4 | 0 |" in text
+    assert "| campaign home | 4 | 3 | 4 | 0 |" in text
 
 
 def test_a_page_or_form_not_there_is_reported_not_met():
