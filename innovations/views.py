@@ -196,6 +196,7 @@ def _form_page(
         "notice": notice,
         "heading": heading,
         "tally": None if quiet else recent_tally(campaign),
+        "max_innovations": MAX_INNOVATIONS,
         "form_fields": fields,
     }
     return render(request, "innovations/submit.html", context, status=status)

@@ -69,6 +69,7 @@ def test_in_a_rush_the_form_asks_the_database_nothing_and_its_tally_is_a_second_
     assert page.status_code == 200
     html = page.content.decode()
     assert "So far: 1 innovation from 1 housing association." in html  # within the second
+    assert "Send as many as you like in one go: up to 20 at a time" in html
     assert options(html) == ["Acme Homes"]
     assert 'name="innovations-0-title"' in html
     assert 'id="innovation-template"' in html
