@@ -11,7 +11,7 @@ Three pieces, all keyed on the content version:
    and with a handful of campaigns at a time a finer grain would save nothing.
 
 2. `cached(name, compute)`: an expensive fragment (a tally, the hourly counts, a
-   page of the collated list), computed once per version (`cache.get_or_set`).
+   page of the collated list), computed once per version and kept with it.
    A fragment that shows only settings and what is published (the form's blank
    fields, the themes, the organisations people may pick) passes
    `kept_across_submissions=True`: it is keyed on a second version that every

@@ -3,9 +3,9 @@
 No email is sent inside a request. A service that has something to say calls
 `queue_email` inside its own transaction: the row, and the job `send_email` that sends
 it (a django-tasks-db row), commit with what they are about, so neither is ever lost
-nor sent for something that was not saved. The job is retried with backoff while the mail server is down (the first
-retry after 20 seconds) and marked failed, with the error, after
-`EMAIL_MAX_ATTEMPTS` tries; staff see every email and its state in admin.
+nor sent for something that was not saved. The job is retried with backoff while the
+mail server is down (the first retry after 20 seconds) and marked failed, with the
+error, after `EMAIL_MAX_ATTEMPTS` tries; staff see every email and its state in admin.
 
 Each email is claimed before it is sent (queued -> sending, a single UPDATE), so
 two jobs for the same email cannot both send it: none goes twice.

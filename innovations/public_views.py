@@ -100,8 +100,8 @@ def _snippets(campaign):
 def campaign_detail(request, slug):
     campaign = campaign_or_404(slug)
     now = timezone.now()
-    # The tally, reach and spread in one query on a miss (4 in all with the campaign,
-    # the hourly counts and the latest innovations).
+    # The tally, reach and spread in one query on a miss (3 in all with the hourly counts
+    # and the latest innovations; the campaign's row is cached until it is edited).
     figures = reach.cached_figures(campaign)
     tally = figures[0]
     counts = charts.cached_hourly_counts(campaign)
