@@ -18,7 +18,8 @@ Three pieces, all keyed on the content version:
    change moves except a new submission (`mark_changed(new_submission=True)`),
    whose innovations wait for moderation. In a deadline rush the form is then
    rendered once, not once per submission. `recent(name, compute)` keeps a figure
-   for a second whatever changes (the form's tally: the form is never cached whole).
+   as long as nginx keeps a page, whatever changes (the form's tally: the form is
+   never cached whole).
 
 3. `public_page(...)`: a view decorator for pages that are the same for everyone.
    The rendered page is kept under the current version, the minute (pages show
@@ -158,15 +159,15 @@ def cached(name, compute, *, kept_across_submissions=False):
     return value
 
 
-def recent(name, compute, seconds=1):
-    """`compute()`, kept for `seconds` whatever changes meanwhile: a figure on a page that is
-    never cached whole (the form's tally) is then as fresh as a public page behind nginx
-    (`PUBLIC_CACHE_SECONDS`), and costs one query a second in a rush, not one a submission."""
+def recent(name, compute):
+    """`compute()`, kept for `PUBLIC_CACHE_SECONDS` whatever changes meanwhile: a figure on
+    a page that is never cached whole (the form's tally) is then as fresh as a public page
+    behind nginx, and costs one query a second in a rush, not one a submission."""
     key = f"recent:{settings.RELEASE}:{name}"
     value = cache_call("get", lambda: cache.get(key, _MISSING), _MISSING)
     if value is _MISSING:
         value = compute()
-        cache_call("set", lambda: cache.set(key, value, seconds))
+        cache_call("set", lambda: cache.set(key, value, settings.PUBLIC_CACHE_SECONDS))
     return value
 
 

@@ -112,9 +112,9 @@ def cached_tally(campaign):
 
 
 def recent_tally(campaign):
-    """The tally at most a second old, for the form, which is never cached whole: in a
-    deadline rush it then costs a query a second, not one a submission, and is as fresh
-    as the public pages behind nginx."""
+    """The tally at most `PUBLIC_CACHE_SECONDS` (1) old, for the form, which is never cached
+    whole: in a deadline rush it then costs a query a second, not one a submission, and is
+    as fresh as the public pages behind nginx."""
     return recent(f"tally:{campaign.pk}", lambda: campaign_tally(campaign))
 
 

@@ -56,6 +56,13 @@ def redis_cache(settings):
     cache.delete_pattern("*")  # this test's prefix only
 
 
+@pytest.fixture(params=["local memory", pytest.param("redis", marks=pytest.mark.redis)])
+def each_cache(request):
+    """The test twice: on the local-memory cache, and on the machine's Redis."""
+    if request.param == "redis":
+        request.getfixturevalue("redis_cache")
+
+
 @pytest.fixture
 def one_minute():
     """The clock at the start of a minute, ticking: pages showing the time left are kept

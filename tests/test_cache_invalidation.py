@@ -27,16 +27,8 @@ from tests.factories import (
 from tests.public_data import CACHED, url
 from tests.submitting import innovation, payload, submit_url
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("one_minute")]
-
-
-@pytest.fixture(
-    autouse=True, params=["local memory", pytest.param("redis", marks=pytest.mark.redis)]
-)
-def cache_backend(request):
-    """Every test twice: on the local-memory cache, and on the machine's Redis."""
-    if request.param == "redis":
-        request.getfixturevalue("redis_cache")
+# Every test twice: on the local-memory cache, and on the machine's Redis.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("each_cache", "one_minute")]
 
 
 def warm(client, campaign, django_assert_max_num_queries):
