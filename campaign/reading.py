@@ -27,7 +27,8 @@ def campaign_or_404(slug, *, when_read=None):
     def read():
         campaign = Campaign.objects.with_themes().with_site_settings().filter(slug=slug).first()
         if campaign is None:
-            return None
+            # Not cached: a stranger's made-up addresses must not fill the cache.
+            raise Http404("No such campaign")
         # Read in the same query: the page's header and footer need them next.
         sitesettings.remember(campaign.site_settings_row)
         del campaign.site_settings_row
@@ -35,7 +36,4 @@ def campaign_or_404(slug, *, when_read=None):
             when_read(campaign)
         return campaign
 
-    campaign = cached(f"campaign:{slug}", read, kept_across_submissions=True)
-    if campaign is None:
-        raise Http404("No such campaign")
-    return campaign
+    return cached(f"campaign:{slug}", read, kept_across_submissions=True)

@@ -12,7 +12,9 @@ import re
 import time
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from campaign.services import campaign_close_now, campaign_save
@@ -175,6 +177,10 @@ def test_a_campaign_closed_now_shows_its_closed_page_at_once(
     assert refused.status_code == 403
 
 
-def test_an_unknown_campaign_is_a_404_every_time(client):
-    for _ in range(2):
-        assert client.get("/campaigns/no-such-thing/submit/").status_code == 404
+def test_an_unknown_campaign_is_a_404_every_time_and_never_kept(client):
+    """Made-up addresses are looked up each time: a stranger cannot fill the cache with them."""
+    for path in ["/campaigns/no-such-thing/submit/", "/campaigns/no-such-thing/"]:
+        for _ in range(2):
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(path).status_code == 404
+            assert any("campaign_campaign" in q["sql"] for q in queries), path
