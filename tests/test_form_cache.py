@@ -4,7 +4,7 @@ Its blank fields (innovations/views.py `_form_page`) are cached under the versio
 every change moves except a new submission (core.caching `kept_across_submissions`), and
 its tally is at most a second old (`recent`). So in a deadline rush the form asks the
 database nothing but the tally once a second, however many submissions arrive, while an
-approval, a merge or a campaign edit still shows on the form at once, the tokens stay
+approval, a campaign edit or its close still shows on the form at once, the tokens stay
 each visitor's own, and nothing anyone typed is ever served to someone else.
 """
 
