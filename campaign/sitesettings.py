@@ -54,8 +54,7 @@ def remember(row):
         row = json.loads(row)
     found = SiteSettings(pk=1)
     for name, value in (row or {}).items():
-        field = SiteSettings._meta.get_field(name.removesuffix("_id"))
-        value = field.to_python(value)
+        value = SiteSettings._meta.get_field(name).to_python(value)
         if value is not None and getattr(value, "tzinfo", False) is None:
             value = timezone.make_aware(value, UTC)  # SQLite keeps UTC without an offset
         setattr(found, name, value)

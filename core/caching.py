@@ -94,12 +94,11 @@ def _new_version():
     return time.time_ns()
 
 
-def current_version(key=VERSION_KEY):
-    """The content version (or the one `kept_across_submissions` reads), or None when the
-    cache cannot be used."""
-    value = cache_call("version", lambda: cache.get(key))
+def current_version():
+    """The content version, or None when the cache cannot be used."""
+    value = cache_call("version", lambda: cache.get(VERSION_KEY))
     if value is None:
-        value = _start_version(key)
+        value = _start_version()
     return value
 
 
@@ -137,6 +136,18 @@ def mark_changed(*campaign_ids, new_submission=False):
         )
 
 
+def _kept(version_key, key):
+    """(the version under `version_key`, the entry kept under `key` for that version or None)
+    in one round trip. An entry is a tuple whose first item is the version it was made
+    under. The version is None when the cache cannot be used."""
+    found = cache_call("get", lambda: cache.get_many([version_key, key]), {})
+    version = found.get(version_key) or _start_version(version_key)
+    entry = found.get(key)
+    if version is None or entry is None or entry[0] != version:
+        return version, None
+    return version, entry
+
+
 def cached(name, compute, *, kept_across_submissions=False):
     """`compute()`, kept until the next change (or `TIMEOUT`); computed afresh without a cache.
 
@@ -146,12 +157,8 @@ def cached(name, compute, *, kept_across_submissions=False):
     """
     version_key = PUBLISHED_VERSION_KEY if kept_across_submissions else VERSION_KEY
     key = f"fragment:{settings.RELEASE}:{version_key}:{name}"
-    found = cache_call("get", lambda: cache.get_many([version_key, key]))
-    if found is None:  # no cache
-        return compute()
-    version = found.get(version_key) or _start_version(version_key)
-    entry = found.get(key)
-    if version is not None and entry is not None and entry[0] == version:
+    version, entry = _kept(version_key, key)
+    if entry is not None:
         return entry[1]
     value = compute()
     if version is not None:
@@ -198,10 +205,8 @@ def public_page(name, params=()):
         @wraps(view)
         def wrapped(request, **kwargs):
             key = _page_key(request, name, kwargs, params)
-            found = cache_call("get", lambda: cache.get_many([VERSION_KEY, key]), {})
-            version = found.get(VERSION_KEY) or _start_version()
-            entry = found.get(key)
-            if version is not None and entry is not None and entry[0] == version:
+            version, entry = _kept(VERSION_KEY, key)
+            if entry is not None:
                 _version, content, headers = entry
                 response = HttpResponse(content)
                 for header, value in headers:
